@@ -1,0 +1,196 @@
+//! The delay schedule: exponential growth, the cap, and jitter.
+
+use rand_core::Rng;
+
+use crate::jitter::uniform_inclusive;
+use crate::{Factor, Jitter, PolicyError};
+
+/// The delay rule of a retry policy: base delay, cap, factor and jitter, in whole milliseconds.
+///
+/// The delay before retry `n` (`n = 1` after the first failure) is
+/// `d = min(base * factor^(n-1), cap)`, then jitter is applied to `d`. Computing it takes at
+/// most 32 fixed-point steps whatever `n` is, never overflows and never panics.
+///
+/// ```
+/// use retry_backoff::{Backoff, Factor, Jitter};
+///
+/// let backoff = Backoff::new(100, 1000, Factor::TWO, Jitter::None).unwrap();
+/// let delays: Vec<u32> = (1..=6).map(|n| backoff.delay_ms(n)).collect();
+/// assert_eq!(delays, [100, 200, 400, 800, 1000, 1000]);
+/// assert_eq!(backoff.delay_ms(u32::MAX), 1000);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Backoff {
+    base_ms: u32,
+    cap_ms: u32,
+    factor: Factor,
+    /// `factor` as 32.32 fixed point, computed once so no delay needs a division.
+    factor_q32: u64,
+    jitter: Jitter,
+}
+
+impl Backoff {
+    /// A schedule starting at `base_ms`, growing by `factor`, capped at `cap_ms`, with `jitter`.
+    ///
+    /// # Errors
+    /// [`PolicyError::BaseAboveCap`] when `base_ms > cap_ms`, and
+    /// [`PolicyError::FactorBelowOne`] when the factor is below 1 (the delay would shrink).
+    pub const fn new(
+        base_ms: u32,
+        cap_ms: u32,
+        factor: Factor,
+        jitter: Jitter,
+    ) -> Result<Self, PolicyError> {
+        if base_ms > cap_ms {
+            return Err(PolicyError::BaseAboveCap { base_ms, cap_ms });
+        }
+        if factor.milli() < Factor::ONE.milli() {
+            return Err(PolicyError::FactorBelowOne { factor });
+        }
+        Ok(Backoff {
+            base_ms,
+            cap_ms,
+            factor,
+            factor_q32: factor.to_q32(),
+            jitter,
+        })
+    }
+
+    /// The delay before the first retry, in milliseconds.
+    pub const fn base_ms(&self) -> u32 {
+        self.base_ms
+    }
+
+    /// The largest delay, in milliseconds; jitter never goes above it.
+    pub const fn cap_ms(&self) -> u32 {
+        self.cap_ms
+    }
+
+    /// How much the delay grows after each retry.
+    pub const fn factor(&self) -> Factor {
+        self.factor
+    }
+
+    /// How each delay is randomised.
+    pub const fn jitter(&self) -> Jitter {
+        self.jitter
+    }
+
+    /// The delay before retry `n` without jitter: `min(base * factor^(n-1), cap)`, rounded
+    /// down to whole milliseconds. Retry 0 is treated as retry 1.
+    ///
+    /// Exact for whole-number factors, and for halves, quarters and eighths while the
+    /// fraction fits in 32 bits (`1.5^20` does). Other factors are computed in 32.32 fixed
+    /// point rounded up, so the result is never below the exact value and can exceed it by one
+    /// millisecond only when the exact value lies a tiny fraction below a whole millisecond.
+    /// The sequence never decreases, and stays at the cap once it gets there.
+    pub const fn delay_ms(&self, n: u32) -> u32 {
+        if self.base_ms == 0 {
+            return 0;
+        }
+        let cap_q32 = (self.cap_ms as u64) << 32;
+        let mut acc = (self.base_ms as u64) << 32;
+        let mut power = self.factor_q32;
+        // Square-and-multiply over the bits of the exponent: at most 32 rounds.
+        let mut exponent = n.saturating_sub(1);
+        while exponent != 0 {
+            if exponent & 1 == 1 {
+                acc = mul_q32_ceil(acc, power);
+                if acc >= cap_q32 {
+                    return self.cap_ms;
+                }
+            }
+            exponent >>= 1;
+            if exponent != 0 {
+                // Saturates at u64::MAX, which any later product then takes past the cap.
+                power = mul_q32_ceil(power, power);
+            }
+        }
+        (acc >> 32) as u32
+    }
+
+    /// Per-run state for drawing successive delays from this schedule.
+    pub const fn start(&self) -> BackoffState {
+        BackoffState {
+            retries: 0,
+            previous_ms: self.base_ms,
+        }
+    }
+}
+
+/// `a * b` in 32.32 fixed point, rounded up, saturating at `u64::MAX`.
+const fn mul_q32_ceil(a: u64, b: u64) -> u64 {
+    let product = (a as u128 * b as u128).div_ceil(1 << 32);
+    if product > u64::MAX as u128 {
+        u64::MAX
+    } else {
+        product as u64
+    }
+}
+
+/// Where one run is in a [`Backoff`] schedule: how many delays it has drawn, and the last one
+/// (decorrelated jitter grows from it).
+///
+/// The schedule is passed to each call rather than borrowed, so a simulation can keep one
+/// small state per client beside one shared schedule.
+///
+/// ```
+/// use rand_core::SeedableRng;
+/// use rand_xorshift::XorShiftRng;
+/// use retry_backoff::{Backoff, Factor, Jitter};
+///
+/// let backoff = Backoff::new(100, 60_000, Factor::TWO, Jitter::Equal).unwrap();
+/// let mut rng = XorShiftRng::seed_from_u64(7);
+/// let mut state = backoff.start();
+/// let first = state.next_delay_ms(&backoff, &mut rng);
+/// let second = state.next_delay_ms(&backoff, &mut rng);
+/// assert!((50..=100).contains(&first));
+/// assert!((100..=200).contains(&second));
+/// assert_eq!(state.retries(), 2);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BackoffState {
+    retries: u32,
+    previous_ms: u32,
+}
+
+impl BackoffState {
+    /// How many delays have been drawn.
+    pub const fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The delay before the next retry, with the schedule's jitter drawn from `rng`.
+    ///
+    /// `rng` is not used when the schedule has no jitter.
+    pub fn next_delay_ms<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: &mut R) -> u32 {
+        self.next(backoff, Some(rng))
+    }
+
+    /// As [`next_delay_ms`](Self::next_delay_ms); without a generator the delay is unjittered.
+    /// Callers pass `None` only for schedules whose jitter is [`Jitter::None`].
+    pub(crate) fn next<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: Option<&mut R>) -> u32 {
+        self.retries = self.retries.saturating_add(1);
+        let capped = backoff.delay_ms(self.retries);
+        let Some(rng) = rng else {
+            return capped;
+        };
+        let delay = match backoff.jitter {
+            Jitter::None => capped,
+            Jitter::Equal => capped.saturating_sub(uniform_inclusive(rng, 0, capped / 2)),
+            Jitter::Full => uniform_inclusive(rng, 0, capped),
+            Jitter::Decorrelated => {
+                // Three additions, not a multiply: no overflow check to link on a Cortex-M0.
+                let high = self
+                    .previous_ms
+                    .saturating_add(self.previous_ms)
+                    .saturating_add(self.previous_ms);
+                uniform_inclusive(rng, backoff.base_ms, high).min(backoff.cap_ms)
+            }
+        };
+        self.previous_ms = delay;
+        delay
+    }
+}

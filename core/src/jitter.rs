@@ -1,0 +1,123 @@
+//! Jitter kinds and unbiased integer sampling.
+
+use rand_core::Rng;
+
+/// How a delay is randomised, so that many clients that failed together do not all retry
+/// together.
+///
+/// Every kind is applied to the already capped delay `d`, so a jittered delay never exceeds
+/// the cap.
+///
+/// Which to choose:
+/// - [`Equal`](Jitter::Equal) (the default) when each client must still back off: it waits at
+///   least half the exponential delay, and spreads retries over the other half.
+/// - [`Full`](Jitter::Full) when many clients contend for one resource and the total work
+///   matters more than any one client's wait: it spreads retries the widest, and in published
+///   contention studies finishes the work soonest with the fewest calls. A single retry may come
+///   almost at once.
+/// - [`Decorrelated`](Jitter::Decorrelated) behaves like full jitter but never waits less than
+///   the base delay; it ignores the factor and grows by up to three times the previous delay.
+/// - [`None`](Jitter::None) for a single client, for tests, or when the delays must be
+///   predictable; it needs no random number generator.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Jitter {
+    /// The delay is exactly `d`.
+    None,
+    /// Uniform in `[ceil(d / 2), d]`.
+    #[default]
+    Equal,
+    /// Uniform in `[0, d]`.
+    Full,
+    /// `min(cap, uniform(base, 3 * previous))`, where `previous` is the last delay of this run
+    /// and starts at the base delay. The factor is not used; with a base of 0 every delay is 0.
+    Decorrelated,
+}
+
+impl Jitter {
+    /// Whether this kind draws random numbers, and so needs a generator.
+    pub const fn needs_rng(self) -> bool {
+        !matches!(self, Jitter::None)
+    }
+}
+
+/// Draws of the rejection loop before [`uniform_inclusive`] gives up on the generator.
+const MAX_DRAWS: u32 = 32;
+
+/// A uniform value in `[lo, hi]` (both ends included); `lo` when `hi <= lo`.
+///
+/// Masked rejection sampling: draws are masked to the smallest power of two that covers the
+/// span and redrawn when they land beyond it. There is no modulo bias, and no division or
+/// wide multiply (a Cortex-M0 has neither in hardware). Each draw is accepted with probability
+/// above one half, so a working generator needs fewer than two on average; after
+/// `MAX_DRAWS` rejections (probability below 2^-32) the last draw is clamped, so that a broken
+/// generator stuck at one value cannot hang a retry loop.
+pub(crate) fn uniform_inclusive<R: Rng + ?Sized>(rng: &mut R, lo: u32, hi: u32) -> u32 {
+    let span = hi.saturating_sub(lo);
+    if span == 0 {
+        return lo;
+    }
+    let mask = u32::MAX >> span.leading_zeros();
+    let mut draw = rng.next_u32() & mask;
+    let mut draws = 1;
+    while draw > span && draws < MAX_DRAWS {
+        draw = rng.next_u32() & mask;
+        draws += 1;
+    }
+    lo + draw.min(span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::convert::Infallible;
+    use rand_core::{SeedableRng, TryRng};
+    use rand_xorshift::XorShiftRng;
+
+    /// A generator stuck at one value, as a broken hardware RNG might be.
+    struct Stuck(u32);
+    impl TryRng for Stuck {
+        type Error = Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            Ok(self.0)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            Ok(u64::from(self.0))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            dst.fill(self.0 as u8);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn reaches_both_ends_and_nothing_outside() {
+        let mut rng = XorShiftRng::seed_from_u64(1);
+        let mut seen = [false; 6];
+        for _ in 0..1000 {
+            let v = uniform_inclusive(&mut rng, 10, 15);
+            assert!((10..=15).contains(&v));
+            seen[(v - 10) as usize] = true;
+        }
+        assert_eq!(seen, [true; 6]);
+    }
+
+    #[test]
+    fn empty_and_full_spans() {
+        let mut rng = XorShiftRng::seed_from_u64(2);
+        assert_eq!(uniform_inclusive(&mut rng, 7, 7), 7);
+        assert_eq!(uniform_inclusive(&mut rng, 9, 3), 9);
+        let mut max_seen = 0;
+        for _ in 0..64 {
+            max_seen = max_seen.max(uniform_inclusive(&mut rng, 0, u32::MAX));
+        }
+        assert!(max_seen > u32::MAX / 2);
+    }
+
+    #[test]
+    fn stuck_generator_terminates_inside_the_range() {
+        // Masked to 7, always above a span of 4: every draw is rejected.
+        assert_eq!(uniform_inclusive(&mut Stuck(u32::MAX), 100, 104), 104);
+        assert_eq!(uniform_inclusive(&mut Stuck(0), 100, 104), 100);
+    }
+}

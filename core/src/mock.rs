@@ -1,0 +1,101 @@
+//! A virtual clock for tests and simulations.
+
+use core::cell::Cell;
+
+use crate::Delay;
+
+/// A [`Delay`] that advances virtual time instead of sleeping, and records the first `M`
+/// sleeps it was asked for.
+///
+/// Its state sits in [`Cell`]s, so `&MockClock` is a `Delay` too: the engine can sleep on it
+/// while the operation reads [`now_ms`](Self::now_ms) or spends time with
+/// [`advance`](Self::advance). Nothing links it into firmware that does not use it.
+///
+/// ```
+/// use retry_backoff::{Delay, MockClock};
+///
+/// let clock = MockClock::<4>::new();
+/// (&clock).delay_ms(100);
+/// clock.advance(5);
+/// (&clock).delay_ms(200);
+/// assert_eq!(clock.now_ms(), 305);
+/// assert_eq!(clock.slept_ms(), 300);
+/// assert_eq!(clock.sleeps().as_slice(), [100, 200]);
+/// ```
+#[derive(Debug)]
+pub struct MockClock<const M: usize = 16> {
+    now_ms: Cell<u64>,
+    slept_ms: Cell<u64>,
+    sleep_count: Cell<usize>,
+    sleeps: [Cell<u32>; M],
+}
+
+impl<const M: usize> MockClock<M> {
+    /// A clock at 0 ms that has not slept.
+    pub const fn new() -> Self {
+        MockClock {
+            now_ms: Cell::new(0),
+            slept_ms: Cell::new(0),
+            sleep_count: Cell::new(0),
+            sleeps: [const { Cell::new(0) }; M],
+        }
+    }
+
+    /// Virtual milliseconds since the clock was made.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms.get()
+    }
+
+    /// Moves time forward without counting it as a sleep, as an operation's own run time.
+    pub fn advance(&self, ms: u64) {
+        self.now_ms.set(self.now_ms.get().saturating_add(ms));
+    }
+
+    /// Total milliseconds slept through [`Delay`].
+    pub fn slept_ms(&self) -> u64 {
+        self.slept_ms.get()
+    }
+
+    /// How many sleeps were asked for, including any beyond the `M` recorded.
+    pub fn sleep_count(&self) -> usize {
+        self.sleep_count.get()
+    }
+
+    /// The first `M` sleeps asked for, in order.
+    pub fn sleeps(&self) -> heapless::Vec<u32, M> {
+        self.sleeps
+            .iter()
+            .take(self.sleep_count.get())
+            .map(Cell::get)
+            .collect()
+    }
+
+    fn sleep(&self, ms: u32) {
+        let count = self.sleep_count.get();
+        if let Some(slot) = self.sleeps.get(count) {
+            slot.set(ms);
+        }
+        self.sleep_count.set(count.saturating_add(1));
+        self.slept_ms
+            .set(self.slept_ms.get().saturating_add(u64::from(ms)));
+        self.advance(u64::from(ms));
+    }
+}
+
+impl<const M: usize> Default for MockClock<M> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const M: usize> Delay for MockClock<M> {
+    fn delay_ms(&mut self, ms: u32) {
+        self.sleep(ms)
+    }
+}
+
+impl<const M: usize> Delay for &MockClock<M> {
+    fn delay_ms(&mut self, ms: u32) {
+        self.sleep(ms)
+    }
+}
