@@ -1,1 +1,7 @@
-fn main() {}
+//! `cargo run -p sim -- --help` for the flags.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    sim::main_with(std::env::args_os()).into()
+}

@@ -1,0 +1,279 @@
+//! The command line, and the parsers for its values.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use retry_backoff::{Factor, Jitter};
+
+/// Runs the seed's flaky-operation harness under a retry policy and writes a JSON report.
+///
+/// The operation fails `--fail-count` times with a retryable error, then succeeds. Delays run on
+/// a mock clock unless `--real-time` is given, so a run finishes at once and is deterministic.
+#[derive(Debug, Parser)]
+#[command(name = "sim", version, allow_negative_numbers = true)]
+pub struct Args {
+    /// Where to write the JSON report; `-` writes it to stdout.
+    #[arg(long, value_name = "PATH", default_value = "data/retry_report.json", value_parser = parse_output)]
+    pub output: Output,
+
+    /// Total number of attempts, the first included (the seed's `--max-retries`).
+    #[arg(long, visible_alias = "max-retries", value_name = "N", default_value = "5", value_parser = parse_count)]
+    pub max_attempts: u32,
+
+    /// How many calls fail with a retryable error before the operation succeeds.
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse_count)]
+    pub fail_count: u32,
+
+    /// Delay before the first retry: `250ms`, `1.5s`, or a bare number of seconds.
+    #[arg(long, value_name = "D", default_value = "100ms", value_parser = parse_duration_ms)]
+    pub base_delay: u32,
+
+    /// The cap on every delay, in the same form as `--base-delay`.
+    #[arg(long, value_name = "D", default_value = "60s", value_parser = parse_duration_ms)]
+    pub max_delay: u32,
+
+    /// How much the delay grows after each retry, as a decimal with up to three places.
+    #[arg(long, value_name = "F", default_value = "2", value_parser = parse_factor)]
+    pub factor: Factor,
+
+    /// Jitter kind: none, equal, full or decorrelated.
+    #[arg(long, value_name = "KIND", default_value = "none", value_parser = parse_jitter)]
+    pub jitter: Jitter,
+
+    /// Seed for the jitter generator; without it one is picked and recorded in the report.
+    #[arg(long, value_name = "N", value_parser = parse_seed)]
+    pub seed: Option<u64>,
+
+    /// Call K fails with an error the retry predicate refuses to retry (K counts from 1).
+    #[arg(long, value_name = "K", value_parser = parse_call_number)]
+    pub non_retryable_at: Option<u32>,
+
+    /// Really sleep between attempts instead of advancing a mock clock.
+    #[arg(long)]
+    pub real_time: bool,
+}
+
+/// Where the report goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Written to standard output.
+    Stdout,
+    /// Written atomically to this file.
+    File(PathBuf),
+}
+
+fn parse_output(text: &str) -> Result<Output, String> {
+    match text {
+        "" => Err("the path is empty".into()),
+        "-" => Ok(Output::Stdout),
+        path => Ok(Output::File(PathBuf::from(path))),
+    }
+}
+
+fn parse_whole(text: &str) -> Result<u64, String> {
+    if text.is_empty() {
+        return Err("the value is empty".into());
+    }
+    if text.starts_with('-') {
+        return Err("must not be negative".into());
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("expected a whole number".into());
+    }
+    text.parse::<u64>()
+        .map_err(|_| "the number is too large".into())
+}
+
+fn parse_u32(text: &str, max: u32) -> Result<u32, String> {
+    let value = parse_whole(text)?;
+    u32::try_from(value)
+        .ok()
+        .filter(|v| *v <= max)
+        .ok_or_else(|| format!("must be at most {max}"))
+}
+
+/// A count such as `--max-attempts`: a whole number that fits in 32 bits.
+pub fn parse_count(text: &str) -> Result<u32, String> {
+    parse_u32(text, u32::MAX)
+}
+
+fn parse_call_number(text: &str) -> Result<u32, String> {
+    match parse_count(text)? {
+        0 => Err("calls are counted from 1".into()),
+        k => Ok(k),
+    }
+}
+
+fn parse_seed(text: &str) -> Result<u64, String> {
+    parse_whole(text)
+}
+
+/// Splits a non-negative decimal into its whole part and its fraction scaled to `places`
+/// decimal places, refusing any non-zero digit beyond them.
+fn parse_decimal(text: &str, places: u32, too_fine: &str) -> Result<u64, String> {
+    if text.is_empty() {
+        return Err("the value is empty".into());
+    }
+    if text.starts_with('-') {
+        return Err("must not be negative".into());
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
+        return Err(format!("'{text}' is not a number"));
+    }
+    let (kept, rest) = fraction.split_at(fraction.len().min(places as usize));
+    if rest.bytes().any(|b| b != b'0') {
+        return Err(too_fine.into());
+    }
+    let scale = 10u64.pow(places);
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| "the number is too large")?
+    };
+    let kept_value: u64 = if kept.is_empty() {
+        0
+    } else {
+        kept.parse().unwrap_or(0)
+    };
+    let kept_value = kept_value * 10u64.pow(places - kept.len() as u32);
+    whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(kept_value))
+        .ok_or_else(|| "the number is too large".into())
+}
+
+/// A duration in whole milliseconds: `250ms`, `1.5s`, or a bare number of seconds (`0.1`).
+pub fn parse_duration_ms(text: &str) -> Result<u32, String> {
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    if number.is_empty() && !unit.is_empty() {
+        return Err(format!(
+            "'{text}' is not a duration: expected e.g. 250ms, 1.5s, or 2 (seconds)"
+        ));
+    }
+    let places = match unit {
+        "ms" => 0,
+        "s" | "" => 3,
+        _ => return Err(format!("unknown unit '{unit}': use ms or s")),
+    };
+    let ms = parse_decimal(
+        number,
+        places,
+        "must be a whole number of milliseconds (at least 1 ms, or 0)",
+    )?;
+    u32::try_from(ms).map_err(|_| format!("must be at most {} ms", u32::MAX))
+}
+
+/// A backoff factor such as `2` or `1.5`, with at most three decimal places.
+pub fn parse_factor(text: &str) -> Result<Factor, String> {
+    let milli = parse_decimal(text, 3, "at most three decimal places are supported")?;
+    u32::try_from(milli)
+        .map(Factor::from_milli)
+        .map_err(|_| "the factor is too large".into())
+}
+
+/// A jitter kind by name.
+pub fn parse_jitter(text: &str) -> Result<Jitter, String> {
+    match text {
+        "none" => Ok(Jitter::None),
+        "equal" => Ok(Jitter::Equal),
+        "full" => Ok(Jitter::Full),
+        "decorrelated" => Ok(Jitter::Decorrelated),
+        _ => Err("expected none, equal, full or decorrelated".into()),
+    }
+}
+
+/// The name [`parse_jitter`] accepts for `jitter`.
+pub fn jitter_name(jitter: Jitter) -> &'static str {
+    match jitter {
+        Jitter::None => "none",
+        Jitter::Equal => "equal",
+        Jitter::Full => "full",
+        Jitter::Decorrelated => "decorrelated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_every_accepted_form() {
+        for (text, ms) in [
+            ("250ms", 250),
+            ("1.5s", 1500),
+            ("0.1", 100),
+            ("2", 2000),
+            ("0", 0),
+            ("0ms", 0),
+            ("1.000s", 1000),
+            ("0.0010", 1),
+            (".5", 500),
+            ("4294967295ms", u32::MAX),
+        ] {
+            assert_eq!(parse_duration_ms(text), Ok(ms), "{text}");
+        }
+    }
+
+    #[test]
+    fn durations_refused_with_a_reason() {
+        for (text, reason) in [
+            ("-1", "negative"),
+            ("0.0005", "whole number of milliseconds"),
+            ("1.5ms", "whole number of milliseconds"),
+            ("abc", "not a duration"),
+            ("1x5", "unit"),
+            ("", "empty"),
+            ("5m", "unit"),
+            ("4294968s", "at most"),
+            ("99999999999999999999", "too large"),
+            (".", "not a number"),
+            ("1.2.3", "not a number"),
+        ] {
+            let error = parse_duration_ms(text).unwrap_err();
+            assert!(error.contains(reason), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn factors() {
+        assert_eq!(parse_factor("1.5"), Ok(Factor::from_milli(1500)));
+        assert_eq!(parse_factor("2"), Ok(Factor::TWO));
+        assert_eq!(parse_factor("1.125"), Ok(Factor::from_milli(1125)));
+        assert_eq!(parse_factor("0.5"), Ok(Factor::from_milli(500)));
+        assert!(
+            parse_factor("1.0001")
+                .unwrap_err()
+                .contains("three decimal places")
+        );
+        assert!(parse_factor("-2").unwrap_err().contains("negative"));
+        assert!(parse_factor("two").unwrap_err().contains("not a number"));
+        assert!(parse_factor("4294968").unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(parse_count("5"), Ok(5));
+        assert!(parse_count("-1").unwrap_err().contains("negative"));
+        assert!(parse_count("1.5").unwrap_err().contains("whole number"));
+        assert!(parse_count("4294967296").unwrap_err().contains("at most"));
+        assert!(parse_call_number("0").unwrap_err().contains("from 1"));
+    }
+
+    #[test]
+    fn jitter_names_round_trip() {
+        for jitter in [
+            Jitter::None,
+            Jitter::Equal,
+            Jitter::Full,
+            Jitter::Decorrelated,
+        ] {
+            assert_eq!(parse_jitter(jitter_name(jitter)), Ok(jitter));
+        }
+        assert!(parse_jitter("bogus").is_err());
+    }
+}
