@@ -3,6 +3,7 @@
 use rand_core::Rng;
 
 use crate::jitter::uniform_inclusive;
+use crate::wide::Wide;
 use crate::{Factor, Jitter, PolicyError};
 
 /// The delay rule of a retry policy: base delay, cap, factor and jitter, in whole milliseconds.
@@ -20,13 +21,12 @@ use crate::{Factor, Jitter, PolicyError};
 /// assert_eq!(backoff.delay_ms(u32::MAX), 1000);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Backoff {
     base_ms: u32,
     cap_ms: u32,
     factor: Factor,
-    /// `factor` as 32.32 fixed point, computed once so no delay needs a division.
-    factor_q32: u64,
+    /// `factor` with a 64-bit mantissa, computed once so that no delay needs a division.
+    factor_wide: Wide,
     jitter: Jitter,
 }
 
@@ -52,7 +52,7 @@ impl Backoff {
             base_ms,
             cap_ms,
             factor,
-            factor_q32: factor.to_q32(),
+            factor_wide: Wide::from_milli(factor.milli()),
             jitter,
         })
     }
@@ -80,34 +80,36 @@ impl Backoff {
     /// The delay before retry `n` without jitter: `min(base * factor^(n-1), cap)`, rounded
     /// down to whole milliseconds. Retry 0 is treated as retry 1.
     ///
-    /// Exact for whole-number factors, and for halves, quarters and eighths while the
-    /// fraction fits in 32 bits (`1.5^20` does). Other factors are computed in 32.32 fixed
-    /// point rounded up, so the result is never below the exact value and can exceed it by one
-    /// millisecond only when the exact value lies a tiny fraction below a whole millisecond.
-    /// The sequence never decreases, and stays at the cap once it gets there.
+    /// Computed with a 64-bit mantissa, every step rounded up: exact for whole-number factors
+    /// and factors such as 1.5 or 1.25, and otherwise never below the exact value and above it
+    /// by less than 2^-47 of it (under 0.0001 ms for any delay that fits in a `u32`). The
+    /// whole-millisecond result is therefore the exact one unless the exact value falls within
+    /// that margin below a whole millisecond. The sequence never decreases and stays at the cap
+    /// once it gets there.
     pub const fn delay_ms(&self, n: u32) -> u32 {
         if self.base_ms == 0 {
             return 0;
         }
-        let cap_q32 = (self.cap_ms as u64) << 32;
-        let mut acc = (self.base_ms as u64) << 32;
-        let mut power = self.factor_q32;
+        let mut acc = Wide::from_int(self.base_ms);
+        let mut power = self.factor_wide;
         // Square-and-multiply over the bits of the exponent: at most 32 rounds.
         let mut exponent = n.saturating_sub(1);
         while exponent != 0 {
             if exponent & 1 == 1 {
-                acc = mul_q32_ceil(acc, power);
-                if acc >= cap_q32 {
+                acc = acc.mul(power);
+                if acc.floor_below(self.cap_ms).is_none() {
                     return self.cap_ms;
                 }
             }
             exponent >>= 1;
             if exponent != 0 {
-                // Saturates at u64::MAX, which any later product then takes past the cap.
-                power = mul_q32_ceil(power, power);
+                power = power.mul(power);
             }
         }
-        (acc >> 32) as u32
+        match acc.floor_below(self.cap_ms) {
+            Some(delay) => delay,
+            None => self.cap_ms,
+        }
     }
 
     /// Per-run state for drawing successive delays from this schedule.
@@ -119,13 +121,18 @@ impl Backoff {
     }
 }
 
-/// `a * b` in 32.32 fixed point, rounded up, saturating at `u64::MAX`.
-const fn mul_q32_ceil(a: u64, b: u64) -> u64 {
-    let product = (a as u128 * b as u128).div_ceil(1 << 32);
-    if product > u64::MAX as u128 {
-        u64::MAX
-    } else {
-        product as u64
+#[cfg(feature = "defmt")]
+impl defmt::Format for Backoff {
+    /// The settings, without the derived internal form of the factor.
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Backoff {{ base_ms: {=u32}, cap_ms: {=u32}, factor: {}, jitter: {} }}",
+            self.base_ms,
+            self.cap_ms,
+            self.factor,
+            self.jitter
+        )
     }
 }
 
@@ -164,7 +171,8 @@ impl BackoffState {
 
     /// The delay before the next retry, with the schedule's jitter drawn from `rng`.
     ///
-    /// `rng` is not used when the schedule has no jitter.
+    /// `rng` is not used when the schedule has no jitter; a caller with no generator at all
+    /// can use [`Backoff::delay_ms`], which needs neither state nor generator.
     pub fn next_delay_ms<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: &mut R) -> u32 {
         self.next(backoff, Some(rng))
     }

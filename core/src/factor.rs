@@ -43,15 +43,6 @@ impl Factor {
     pub const fn milli(self) -> u32 {
         self.milli
     }
-
-    /// The factor as unsigned 32.32 fixed point, rounded up.
-    ///
-    /// Rounding up (here and in every product) keeps the computed delay at or above the exact
-    /// one, so an exact whole number of milliseconds such as `100 * 1.1^2 = 121` comes out
-    /// as 121, not 120.
-    pub(crate) const fn to_q32(self) -> u64 {
-        ((self.milli as u64) << 32).div_ceil(1000)
-    }
 }
 
 impl fmt::Display for Factor {

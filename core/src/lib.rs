@@ -40,7 +40,7 @@
 //! ```
 //!
 //! # Features
-//! - `defmt`: implements `defmt::Format` for the public types.
+//! - `defmt`: implements `defmt::Format` for the policy, schedule, log, outcome and error types.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -53,6 +53,7 @@ mod log;
 mod mock;
 mod policy;
 mod retry;
+mod wide;
 
 pub use backoff::{Backoff, BackoffState};
 pub use delay::{Delay, HalDelay};

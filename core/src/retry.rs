@@ -140,6 +140,9 @@ impl<D: Delay, const N: usize> Retry<D, NoRng, RetryAll, N> {
 impl<D, R, P, const N: usize> Retry<D, R, P, N> {
     /// Retries only the errors for which `retry_on` returns `true`; any other error ends the run
     /// at once, with no sleep.
+    ///
+    /// The error type is not known until [`call`](Self::call), so a closure names it:
+    /// `.when(|e: &MyError| e.is_transient())`, or pass a function: `.when(MyError::is_transient)`.
     pub fn when<Q>(self, retry_on: Q) -> Retry<D, R, Q, N> {
         Retry {
             policy: self.policy,

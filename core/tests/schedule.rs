@@ -93,6 +93,23 @@ fn decimal_factors_give_exact_whole_milliseconds() {
 }
 
 #[test]
+fn stays_exact_at_high_powers_of_decimal_factors() {
+    // Exact values from rational arithmetic: min(floor(base * factor^(n-1)), cap).
+    for (base, milli, n, exact) in [
+        (7, 1001, 19_572, 2_189_920_695),
+        (100, 1100, 150, 147_065_257),
+        (1, 1001, 22_180, 4_240_376_449),
+        (3, 1003, 7000, 3_822_534_947),
+    ] {
+        assert_eq!(
+            plain(base, u32::MAX, milli).delay_ms(n),
+            exact,
+            "{base} * {milli}/1000^({n}-1)"
+        );
+    }
+}
+
+#[test]
 fn never_decreases_and_stays_at_the_cap() {
     for (base, cap, milli) in [(1, 60_000, 1001), (7, 1 << 31, 1333), (100, 60_000, 1500)] {
         let b = plain(base, cap, milli);

@@ -25,9 +25,12 @@ impl std::error::Error for WriteError {
     }
 }
 
-/// Writes `contents` to `path` atomically: into a temporary file beside it, flushed to disk,
-/// then renamed over `path`. Missing parent folders are created. On any failure the temporary
-/// file is removed and an existing file at `path` is left as it was.
+/// Writes `contents` to `path` atomically: into a new temporary file beside it, flushed to
+/// disk, then renamed over `path`. Missing parent folders are created.
+///
+/// A symlink at `path` is followed, so its target is replaced and the link kept. An existing
+/// file's permissions carry over to the new one. On any failure the temporary file is removed
+/// and an existing file at `path` is left as it was (parent folders created for it stay).
 ///
 /// # Errors
 /// A [`WriteError`] naming the path that failed.
@@ -36,34 +39,46 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), WriteError> 
         path: path.to_path_buf(),
         source,
     };
-    let Some(name) = path.file_name() else {
+    let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_symlink {
+        fs::canonicalize(path).map_err(|e| fail(path, e))?
+    } else {
+        path.to_path_buf()
+    };
+    if target.file_name().is_none() {
         return Err(fail(
             path,
             io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
         ));
-    };
-    if path.is_dir() {
+    }
+    let existing = fs::metadata(&target).ok();
+    if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
         return Err(fail(
             path,
             io::Error::new(io::ErrorKind::IsADirectory, "it is a directory"),
         ));
     }
-    let parent = match path.parent() {
+    let parent = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
 
-    let mut temporary_name = std::ffi::OsString::from(".");
-    temporary_name.push(name);
-    temporary_name.push(format!(".{}.tmp", std::process::id()));
-    let temporary = parent.join(temporary_name);
-    let written = fs::File::create(&temporary)
-        .and_then(|mut file| {
-            file.write_all(contents)?;
-            file.sync_all()
+    // A short name of our own, so that a long report name cannot make it too long.
+    let temporary = parent.join(format!(".report-{}.tmp", std::process::id()));
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(|e| fail(&temporary, e))?;
+    let written = file
+        .write_all(contents)
+        .and_then(|()| match &existing {
+            Some(metadata) => file.set_permissions(metadata.permissions()),
+            None => Ok(()),
         })
-        .and_then(|()| fs::rename(&temporary, path));
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs::rename(&temporary, &target));
     written.map_err(|e| {
         let _ = fs::remove_file(&temporary);
         fail(path, e)
@@ -98,6 +113,37 @@ mod tests {
         write_atomically(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         assert_eq!(entries(&dir.join("a/b")), ["report.json"]);
+    }
+
+    #[test]
+    fn follows_a_symlink_and_keeps_permissions() {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        let dir = scratch("symlink");
+        let real = dir.join("real.json");
+        fs::write(&real, b"old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("link.json");
+        symlink(&real, &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+
+    #[test]
+    fn a_long_file_name_is_fine() {
+        let dir = scratch("long");
+        let path = dir.join(format!("{}.json", "r".repeat(250)));
+        write_atomically(&path, b"x").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"x");
     }
 
     #[test]

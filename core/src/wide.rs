@@ -1,0 +1,124 @@
+//! Positive numbers with a 64-bit mantissa and a binary exponent, in integer arithmetic only:
+//! the precision the delay computation needs, without floating point.
+//!
+//! Every operation rounds up, so a computed value is never below the exact one.
+
+/// The positive number `mantissa * 2^exponent`, with `mantissa` in `[2^63, 2^64)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Wide {
+    mantissa: u64,
+    exponent: i32,
+}
+
+impl Wide {
+    /// `value`, which must be at least 1 (0 has no normal form; callers handle it).
+    pub(crate) const fn from_int(value: u32) -> Self {
+        Wide::from_u128_ceil(value as u128, 0)
+    }
+
+    /// `milli / 1000`, rounded up to 64 significant bits.
+    ///
+    /// Long division by 1000 in 32-bit steps, so that no 128-bit division is needed.
+    pub(crate) const fn from_milli(milli: u32) -> Self {
+        let whole = (milli / 1000) as u128;
+        let rest = (milli % 1000) as u64;
+        let high = (rest << 32) / 1000;
+        let rest = (rest << 32) % 1000;
+        let low = (rest << 32) / 1000;
+        let inexact = !(rest << 32).is_multiple_of(1000);
+        // milli / 1000 = (whole * 2^64 + high * 2^32 + low + inexact) * 2^-64, rounded up.
+        let scaled = (whole << 64) | ((high as u128) << 32) | low as u128;
+        Wide::from_u128_ceil(scaled + inexact as u128, -64)
+    }
+
+    /// `value * 2^exponent` normalised, rounding the dropped bits up; `value` must not be 0.
+    const fn from_u128_ceil(value: u128, exponent: i32) -> Self {
+        let width = 128 - value.leading_zeros();
+        if width <= 64 {
+            let shift = 64 - width;
+            return Wide {
+                mantissa: (value << shift) as u64,
+                exponent: exponent.saturating_sub(shift as i32),
+            };
+        }
+        let shift = width - 64;
+        let dropped = value & ((1 << shift) - 1) != 0;
+        let mantissa = (value >> shift) as u64;
+        let exponent = exponent.saturating_add(shift as i32);
+        match mantissa.checked_add(dropped as u64) {
+            Some(mantissa) => Wide { mantissa, exponent },
+            // Rounding carried out of 64 bits: the value is exactly 2^64 * 2^exponent.
+            None => Wide {
+                mantissa: 1 << 63,
+                exponent: exponent.saturating_add(1),
+            },
+        }
+    }
+
+    /// `self * other`, rounded up. The exponent saturates, so a huge power stays huge instead
+    /// of wrapping.
+    pub(crate) const fn mul(self, other: Wide) -> Self {
+        let product = self.mantissa as u128 * other.mantissa as u128;
+        Wide::from_u128_ceil(product, self.exponent.saturating_add(other.exponent))
+    }
+
+    /// The value rounded down, if it is below `limit`; `None` when it is `limit` or more.
+    pub(crate) const fn floor_below(self, limit: u32) -> Option<u32> {
+        // Exponent 0 or more: the value is at least 2^63, above any u32.
+        if self.exponent >= 0 {
+            return None;
+        }
+        let floor = if self.exponent <= -64 {
+            0
+        } else {
+            self.mantissa >> -self.exponent
+        };
+        if floor >= limit as u64 {
+            None
+        } else {
+            Some(floor as u32)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_are_exact() {
+        for v in [1, 2, 3, 1000, u32::MAX] {
+            assert_eq!(
+                Wide::from_int(v).floor_below(u32::MAX),
+                Some(v).filter(|&v| v < u32::MAX)
+            );
+        }
+        assert_eq!(Wide::from_milli(2000), Wide::from_int(2));
+        assert_eq!(
+            Wide::from_milli(1500).mul(Wide::from_int(2)),
+            Wide::from_int(3)
+        );
+    }
+
+    #[test]
+    fn decimal_factors_round_up_by_less_than_one_unit_in_the_last_place() {
+        // 1.1 = 0x1.1999...9a (hex): the mantissa 0x8CCC_CCCC_CCCC_CCCD is rounded up.
+        let f = Wide::from_milli(1100);
+        assert_eq!(f.mantissa, 0x8CCC_CCCC_CCCC_CCCD);
+        assert_eq!(f.exponent, -63);
+        // 100 * 1.1 * 1.1 = 121 exactly; the rounding up keeps it from landing on 120.
+        let v = Wide::from_int(100).mul(f).mul(f);
+        assert_eq!(v.floor_below(1000), Some(121));
+    }
+
+    #[test]
+    fn huge_values_saturate_instead_of_wrapping() {
+        let mut v = Wide::from_milli(u32::MAX);
+        for _ in 0..40 {
+            v = v.mul(v);
+        }
+        assert_eq!(v.exponent, i32::MAX);
+        assert_eq!(v.floor_below(u32::MAX), None);
+        assert_eq!(v.floor_below(0), None);
+    }
+}
