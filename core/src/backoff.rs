@@ -25,8 +25,13 @@ pub struct Backoff {
     base_ms: u32,
     cap_ms: u32,
     factor: Factor,
-    /// `factor` with a 64-bit mantissa, computed once so that no delay needs a division.
+    /// `base_ms` and `factor` with a 64-bit mantissa, computed once (at compile time for a
+    /// `const` policy) so that no delay needs a division or a normalisation.
+    base_wide: Wide,
     factor_wide: Wide,
+    /// `Some(s)` when the factor is `2^s` (1, 2, 4, ...): such delays need only shifts, and a
+    /// `const` policy with one leaves the general arithmetic out of the firmware.
+    factor_log2: Option<u32>,
     jitter: Jitter,
 }
 
@@ -52,7 +57,9 @@ impl Backoff {
             base_ms,
             cap_ms,
             factor,
+            base_wide: Wide::from_int(base_ms),
             factor_wide: Wide::from_milli(factor.milli()),
+            factor_log2: power_of_two_log2(factor.milli()),
             jitter,
         })
     }
@@ -90,7 +97,15 @@ impl Backoff {
         if self.base_ms == 0 {
             return 0;
         }
-        let mut acc = Wide::from_int(self.base_ms);
+        match self.factor_log2 {
+            Some(shift) => shifted_delay(self.base_ms, self.cap_ms, shift, n.saturating_sub(1)),
+            None => self.wide_delay_ms(n),
+        }
+    }
+
+    /// [`delay_ms`](Self::delay_ms) for any factor, with 64-bit-mantissa arithmetic.
+    const fn wide_delay_ms(&self, n: u32) -> u32 {
+        let mut acc = self.base_wide;
         let mut power = self.factor_wide;
         // Square-and-multiply over the bits of the exponent: at most 32 rounds.
         let mut exponent = n.saturating_sub(1);
@@ -118,6 +133,36 @@ impl Backoff {
             retries: 0,
             previous_ms: self.base_ms,
         }
+    }
+}
+
+/// `Some(s)` when `milli / 1000 == 2^s`.
+const fn power_of_two_log2(milli: u32) -> Option<u32> {
+    if !milli.is_multiple_of(1000) {
+        return None;
+    }
+    let whole = milli / 1000;
+    if whole.is_power_of_two() {
+        Some(whole.trailing_zeros())
+    } else {
+        None
+    }
+}
+
+/// `min(base * 2^(shift * exponent), cap)` with shifts and compares only; `base <= cap`.
+const fn shifted_delay(base: u32, cap: u32, shift: u32, exponent: u32) -> u32 {
+    if shift == 0 || exponent == 0 {
+        return base;
+    }
+    if exponent >= 32 {
+        return cap;
+    }
+    // Both below 32, so the product fits.
+    let bits = shift * exponent;
+    if bits >= 32 || base > cap >> bits {
+        cap
+    } else {
+        base << bits
     }
 }
 
@@ -200,5 +245,35 @@ impl BackoffState {
         };
         self.previous_ms = delay;
         delay
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifts_agree_with_the_general_arithmetic_for_powers_of_two() {
+        for whole in [1, 2, 4, 8, 64, 1024, 4096] {
+            for (base, cap) in [
+                (1, u32::MAX),
+                (3, 1000),
+                (100, 60_000),
+                (u32::MAX, u32::MAX),
+            ] {
+                let b = Backoff::new(base, cap, Factor::from_integer(whole), Jitter::None).unwrap();
+                assert!(b.factor_log2.is_some());
+                for n in [0, 1, 2, 3, 5, 9, 17, 31, 32, 33, 64, 1000, u32::MAX] {
+                    assert_eq!(
+                        b.delay_ms(n),
+                        b.wide_delay_ms(n),
+                        "{base} * {whole}^({n}-1) cap {cap}"
+                    );
+                }
+            }
+        }
+        assert_eq!(power_of_two_log2(1500), None);
+        assert_eq!(power_of_two_log2(3000), None);
+        assert_eq!(power_of_two_log2(2000), Some(1));
     }
 }

@@ -57,7 +57,13 @@ pub(crate) fn uniform_inclusive<R: Rng + ?Sized>(rng: &mut R, lo: u32, hi: u32) 
     if span == 0 {
         return lo;
     }
-    let mask = u32::MAX >> span.leading_zeros();
+    // All ones up to the span's top bit, by shifts: a Cortex-M0 has no count-leading-zeros.
+    let mut mask = span;
+    mask |= mask >> 1;
+    mask |= mask >> 2;
+    mask |= mask >> 4;
+    mask |= mask >> 8;
+    mask |= mask >> 16;
     let mut draw = rng.next_u32() & mask;
     let mut draws = 1;
     while draw > span && draws < MAX_DRAWS {

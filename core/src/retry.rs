@@ -168,88 +168,72 @@ impl<D: Delay, R: Rng, P, const N: usize> Retry<D, R, P, N> {
         F: FnMut() -> Result<T, E>,
         P: RetryOn<E>,
     {
+        // Filled in place and returned as is, so the log is not copied.
+        let mut outcome = Outcome {
+            value: None,
+            log: AttemptLog::new(),
+            stop: StopReason::AttemptsExhausted,
+        };
         let mut run = Run::new(&self.policy);
-        loop {
-            match run.settle(op(), &mut self.retry_on, self.rng.as_mut()) {
-                Next::Sleep(ms) => self.delay.delay_ms(ms),
-                Next::Stop(stop) => return run.finish(stop),
-            }
+        while let Some(ms) = run.settle(&mut outcome, op(), &mut self.retry_on, self.rng.as_mut()) {
+            self.delay.delay_ms(ms);
         }
+        outcome
     }
-}
-
-/// What the engine does after an attempt.
-enum Next {
-    /// Sleep this many milliseconds, then call again.
-    Sleep(u32),
-    /// The run is over.
-    Stop(StopReason),
 }
 
 /// The bookkeeping of one run, apart from calling and sleeping, so that every way of calling
 /// and sleeping shares the same rules.
-struct Run<'p, T, E, const N: usize> {
+struct Run<'p, const N: usize> {
     policy: &'p Policy<N>,
     schedule: BackoffState,
     attempt: u32,
-    value: Option<T>,
-    log: AttemptLog<E, N>,
 }
 
-impl<'p, T, E, const N: usize> Run<'p, T, E, N> {
+impl<'p, const N: usize> Run<'p, N> {
     fn new(policy: &'p Policy<N>) -> Self {
         Run {
             policy,
             schedule: policy.backoff().start(),
             attempt: 1,
-            value: None,
-            log: AttemptLog::new(),
         }
     }
 
-    /// Records the result of the current attempt and says what comes next.
-    fn settle<P: RetryOn<E>, R: Rng>(
+    /// Records the result of the current attempt in `outcome`; returns the milliseconds to
+    /// sleep before the next attempt, or `None` when the run is over.
+    fn settle<T, E, P: RetryOn<E>, R: Rng>(
         &mut self,
+        outcome: &mut Outcome<T, E, N>,
         result: Result<T, E>,
         retry_on: &mut P,
         rng: Option<&mut R>,
-    ) -> Next {
-        let (outcome, next) = match result {
+    ) -> Option<u32> {
+        let (record, next) = match result {
             Ok(value) => {
-                self.value = Some(value);
-                (AttemptOutcome::Succeeded, Next::Stop(StopReason::Succeeded))
+                outcome.value = Some(value);
+                outcome.stop = StopReason::Succeeded;
+                (AttemptOutcome::Succeeded, None)
             }
-            Err(error) if !retry_on.retry_on(&error) => (
-                AttemptOutcome::NotRetryable(error),
-                Next::Stop(StopReason::NotRetryable),
-            ),
-            Err(error) if self.attempt >= self.policy.max_attempts() => (
-                AttemptOutcome::OutOfAttempts(error),
-                Next::Stop(StopReason::AttemptsExhausted),
-            ),
+            Err(error) if !retry_on.retry_on(&error) => {
+                outcome.stop = StopReason::NotRetryable;
+                (AttemptOutcome::NotRetryable(error), None)
+            }
+            Err(error) if self.attempt >= self.policy.max_attempts() => {
+                outcome.stop = StopReason::AttemptsExhausted;
+                (AttemptOutcome::OutOfAttempts(error), None)
+            }
             Err(error) => {
                 let slept_ms = self.schedule.next(self.policy.backoff(), rng);
-                (
-                    AttemptOutcome::Retried { error, slept_ms },
-                    Next::Sleep(slept_ms),
-                )
+                (AttemptOutcome::Retried { error, slept_ms }, Some(slept_ms))
             }
         };
         // Cannot fail: the policy was checked to allow at most N attempts.
-        let _ = self.log.push(Attempt {
+        let _ = outcome.log.push(Attempt {
             number: self.attempt,
-            outcome,
+            outcome: record,
         });
         self.attempt = self.attempt.saturating_add(1);
         next
-    }
-
-    fn finish(self, stop: StopReason) -> Outcome<T, E, N> {
-        Outcome {
-            value: self.value,
-            log: self.log,
-            stop,
-        }
     }
 }
 

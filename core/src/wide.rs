@@ -57,9 +57,38 @@ impl Wide {
 
     /// `self * other`, rounded up. The exponent saturates, so a huge power stays huge instead
     /// of wrapping.
+    ///
+    /// The 128-bit product is assembled from four 32-bit products, and since both mantissas
+    /// are normalised it lies in `[2^126, 2^128)`: one compare normalises it. No 128-bit
+    /// arithmetic, which a Cortex-M0 would do in long library routines.
     pub(crate) const fn mul(self, other: Wide) -> Self {
-        let product = self.mantissa as u128 * other.mantissa as u128;
-        Wide::from_u128_ceil(product, self.exponent.saturating_add(other.exponent))
+        const LOW: u64 = 0xFFFF_FFFF;
+        let (a1, a0) = (self.mantissa >> 32, self.mantissa & LOW);
+        let (b1, b0) = (other.mantissa >> 32, other.mantissa & LOW);
+        let (middle, middle_carry) = (a1 * b0).overflowing_add(a0 * b1);
+        let (low, low_carry) = (a0 * b0).overflowing_add(middle << 32);
+        // Cannot overflow: the whole product is below 2^128.
+        let high = (a1 * b1)
+            .wrapping_add(middle >> 32)
+            .wrapping_add((middle_carry as u64) << 32)
+            .wrapping_add(low_carry as u64);
+        let (mantissa, dropped, shift) = if high >> 63 == 1 {
+            (high, low != 0, 64)
+        } else {
+            ((high << 1) | (low >> 63), low << 1 != 0, 63)
+        };
+        let exponent = self.exponent.saturating_add(other.exponent);
+        match mantissa.checked_add(dropped as u64) {
+            Some(mantissa) => Wide {
+                mantissa,
+                exponent: exponent.saturating_add(shift),
+            },
+            // Rounding carried out of 64 bits: the value is exactly 2^64 * 2^(exponent + shift).
+            None => Wide {
+                mantissa: 1 << 63,
+                exponent: exponent.saturating_add(shift + 1),
+            },
+        }
     }
 
     /// The value rounded down, if it is below `limit`; `None` when it is `limit` or more.
@@ -109,6 +138,35 @@ mod tests {
         // 100 * 1.1 * 1.1 = 121 exactly; the rounding up keeps it from landing on 120.
         let v = Wide::from_int(100).mul(f).mul(f);
         assert_eq!(v.floor_below(1000), Some(121));
+    }
+
+    #[test]
+    fn products_match_128_bit_arithmetic() {
+        // A spread of mantissas, including the extremes, against u128 arithmetic.
+        let mut mantissas = [0u64; 128];
+        mantissas[..4].copy_from_slice(&[1 << 63, u64::MAX, (1 << 63) | 1, u64::MAX - 1]);
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for m in &mut mantissas[4..] {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *m = x | 1 << 63;
+        }
+        for &a in &mantissas {
+            for &b in &mantissas {
+                let product = a as u128 * b as u128;
+                let expected = Wide::from_u128_ceil(product, -10);
+                let got = Wide {
+                    mantissa: a,
+                    exponent: -5,
+                }
+                .mul(Wide {
+                    mantissa: b,
+                    exponent: -5,
+                });
+                assert_eq!(got, expected, "{a:#x} * {b:#x}");
+            }
+        }
     }
 
     #[test]
