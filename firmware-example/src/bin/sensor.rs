@@ -1,0 +1,52 @@
+//! Reads a sensor that times out three times after power-up, retrying through the core with
+//! equal jitter and sleeping on SysTick. Exits 0 when the fourth read succeeds.
+#![no_std]
+#![no_main]
+
+use cortex_m_rt::entry;
+use firmware_example::sensor::{FlakySensor, SensorError};
+use firmware_example::{LoggingDelay, board, exit, exit_on_panic};
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
+use retry_backoff::{HalDelay, Jitter, Policy, Retry};
+
+exit_on_panic!();
+
+/// Up to 5 reads, 20 ms then 40 ms, 80 ms ... capped at 200 ms, equal jitter.
+const POLICY: Policy<8> = Policy::builder()
+    .max_attempts(5)
+    .base_delay_ms(20)
+    .max_delay_ms(200)
+    .jitter(Jitter::Equal)
+    .build_or_panic();
+
+#[entry]
+fn main() -> ! {
+    let core = cortex_m::Peripherals::take().unwrap();
+    let systick = cortex_m::delay::Delay::new(core.SYST, board::CORE_CLOCK_HZ);
+    let seed = board::device_seed();
+    defmt::info!("{=str}: device seed {=u64:#x}", board::NAME, seed);
+
+    let mut sensor = FlakySensor::warming_up(3);
+    let outcome = Retry::new(
+        POLICY,
+        LoggingDelay(HalDelay(systick)),
+        XorShiftRng::seed_from_u64(seed),
+    )
+    .when(SensorError::is_transient)
+    .call(|| {
+        let reading = sensor.read_centi_celsius();
+        defmt::info!("read {=u32}: {}", sensor.reads(), reading);
+        reading
+    });
+
+    for attempt in outcome.log() {
+        defmt::info!("attempt {=u32}: {}", attempt.number, attempt.outcome);
+    }
+    defmt::info!(
+        "stopped: {}, {=u64} ms slept in all",
+        outcome.stop_reason(),
+        outcome.total_delay_ms()
+    );
+    exit(outcome.value() == Some(&2150) && outcome.log().len() == 4)
+}

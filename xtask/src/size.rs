@@ -1,0 +1,76 @@
+//! `cargo xtask size`: flash and RAM of the firmware, and the flash the retry engine adds.
+
+use crate::elf::{Footprint, footprint};
+use crate::firmware::{BOARDS, Board, build};
+use crate::toolchain::Thumb;
+
+/// Probe builds, from the baseline (no retry) to a policy built at run time.
+const PROBES: [(&str, &[&str]); 4] = [
+    ("baseline, no retry", &[]),
+    ("factor 2 (const policy)", &["retry"]),
+    ("factor 1.5 (const policy)", &["decimal-factor"]),
+    ("any policy, built at run time", &["any-policy"]),
+];
+
+/// The figures for one board.
+struct Sizes {
+    firmware: Footprint,
+    probes: Vec<Footprint>,
+}
+
+fn measure(thumb: Thumb, board: Board) -> Result<Sizes, String> {
+    let read = |path: std::path::PathBuf| -> Result<Footprint, String> {
+        let elf =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        footprint(&elf).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let firmware = read(build(thumb, board, "firmware-example", &[], "sensor")?)?;
+    let mut probes = Vec::new();
+    for (_, features) in PROBES {
+        probes.push(read(build(thumb, board, "probe", features, "probe")?)?);
+    }
+    Ok(Sizes { firmware, probes })
+}
+
+/// Builds everything for both boards and prints the table (Markdown, as in the README).
+pub fn report(thumb: Thumb) -> Result<(), String> {
+    let sizes = BOARDS
+        .into_iter()
+        .map(|board| measure(thumb, board))
+        .collect::<Result<Vec<_>, _>>()?;
+    let header: Vec<String> = BOARDS
+        .iter()
+        .map(|b| format!("{} ({})", b.chip, b.name))
+        .collect();
+    println!();
+    println!("| bytes | {} |", header.join(" | "));
+    println!("|---|{}", "---:|".repeat(BOARDS.len()));
+    let row = |label: &str, cells: Vec<String>| println!("| {label} | {} |", cells.join(" | "));
+    row(
+        "`sensor` firmware: flash",
+        sizes.iter().map(|s| s.firmware.flash.to_string()).collect(),
+    );
+    row(
+        "`sensor` firmware: RAM (static)",
+        sizes.iter().map(|s| s.firmware.ram.to_string()).collect(),
+    );
+    row(
+        "probe, baseline: flash",
+        sizes
+            .iter()
+            .map(|s| s.probes[0].flash.to_string())
+            .collect(),
+    );
+    for (i, (label, _)) in PROBES.iter().enumerate().skip(1) {
+        row(
+            &format!("retry engine, {label}: flash added"),
+            sizes
+                .iter()
+                .map(|s| (s.probes[i].flash - s.probes[0].flash).to_string())
+                .collect(),
+        );
+    }
+    println!();
+    println!("The engine: exponential backoff, equal jitter, xorshift, an 8-record log.");
+    Ok(())
+}
