@@ -8,6 +8,8 @@
 pub mod board;
 pub mod sensor;
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::debug;
 use defmt_semihosting as _;
@@ -20,16 +22,28 @@ pub fn exit(success: bool) -> ! {
     } else {
         debug::EXIT_FAILURE
     });
-    // Only reached without a debugger or emulator to end the program.
+    // Reached only if a debugger resumes after the exit request.
     loop {
-        cortex_m::asm::bkpt();
+        cortex_m::asm::wfi();
     }
+}
+
+/// Set by the first fault or panic, so that one raised while logging it (say, with the logger
+/// held) ends the run instead of logging again, recursing until the stack overflows.
+static FAILING: AtomicBool = AtomicBool::new(false);
+
+/// Logs `what` once, unless a fault or panic is already being reported, then exits with 1.
+pub fn fail(what: impl FnOnce()) -> ! {
+    if !FAILING.load(Ordering::Relaxed) {
+        FAILING.store(true, Ordering::Relaxed);
+        what();
+    }
+    exit(false)
 }
 
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    defmt::error!("hard fault at pc {=u32:#x}", frame.pc());
-    exit(false)
+    fail(|| defmt::error!("hard fault at pc {=u32:#x}", frame.pc()))
 }
 
 /// Defines the panic handler of a binary: log the panic, end with status 1.
@@ -38,8 +52,7 @@ macro_rules! exit_on_panic {
     () => {
         #[panic_handler]
         fn panic(info: &core::panic::PanicInfo) -> ! {
-            defmt::error!("panic: {}", defmt::Display2Format(info));
-            $crate::exit(false)
+            $crate::fail(|| defmt::error!("panic: {}", defmt::Display2Format(info)))
         }
     };
 }

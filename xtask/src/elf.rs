@@ -26,24 +26,43 @@ pub fn footprint(elf: &[u8]) -> Result<Footprint, String> {
     }
     let (table, entry_size, count, names_index) =
         (u32_at(0x20)?, u16_at(0x2E)?, u16_at(0x30)?, u16_at(0x32)?);
+    if names_index >= count {
+        return Err("the section name table is missing".into());
+    }
     let header = |i: u64| (table + i * entry_size) as usize;
     let names_offset = u32_at(header(names_index) + 0x10)? as usize;
     let mut footprint = Footprint::default();
     for i in 0..count {
         let at = header(i);
         let name_at = names_offset + u32_at(at)? as usize;
-        let name_end = elf[name_at..].iter().position(|&b| b == 0).unwrap_or(0);
-        let name = std::str::from_utf8(&elf[name_at..name_at + name_end]).unwrap_or("");
+        let name = elf
+            .get(name_at..)
+            .and_then(|rest| rest.split(|&b| b == 0).next())
+            .ok_or("a section name lies outside the file")?;
         let size = u32_at(at + 0x14)?;
         match name {
-            ".vector_table" | ".text" | ".rodata" => footprint.flash += size,
-            ".data" => {
+            b".vector_table" | b".text" | b".rodata" => footprint.flash += size,
+            b".data" => {
                 footprint.flash += size;
                 footprint.ram += size;
             }
-            ".bss" | ".uninit" => footprint.ram += size,
+            b".bss" | b".uninit" => footprint.ram += size,
             _ => {}
         }
     }
     Ok(footprint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::footprint;
+
+    #[test]
+    fn refuses_what_is_not_a_32_bit_elf_file_without_panicking() {
+        assert!(footprint(b"").is_err());
+        assert!(footprint(b"\x7fELF\x02\x01").is_err());
+        let mut truncated = b"\x7fELF\x01\x01".to_vec();
+        truncated.resize(0x34, 0xff);
+        assert!(footprint(&truncated).is_err());
+    }
 }

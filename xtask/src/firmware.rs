@@ -110,6 +110,12 @@ pub fn check_all(thumb: Thumb) -> Result<(), String> {
                 board.name
             ));
         }
+        compare_sleeps_with_host(&sensor.lines)
+            .map_err(|e| format!("sensor on {}: {e}", board.name))?;
+        println!(
+            "xtask: sensor on {}: its sleeps are the host's delays for its seed",
+            board.name
+        );
 
         let checks = run_bin(thumb, board, "checks")?;
         expect_status(&checks, 0, "checks", board)?;
@@ -142,15 +148,61 @@ fn expect_status(run: &qemu::Run, expected: i32, what: &str, board: Board) -> Re
         Ok(())
     } else {
         Err(format!(
-            "{what} on {} exited with {}, expected {expected}",
-            board.name, run.status
+            "{what} on {} exited with {}, expected {expected}; QEMU said: {}",
+            board.name,
+            run.status,
+            run.stderr.trim()
         ))
     }
 }
 
+/// The sensor's sleeps, against the delays the host draws for the schedule and seed it printed.
+fn compare_sleeps_with_host(lines: &[String]) -> Result<(), String> {
+    let schedule = lines
+        .iter()
+        .map(|l| without_level(l))
+        .find(|l| l.starts_with("schedule "))
+        .ok_or("no schedule line")?;
+    let [_, base, cap, milli, jitter, seed] = schedule.split_whitespace().collect::<Vec<_>>()[..]
+    else {
+        return Err(format!("unreadable line '{schedule}'"));
+    };
+    let slept: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| without_level(l).strip_prefix("sleeping "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    let words = ["seq", jitter, seed, base, cap, milli];
+    let expected = host_sequence(&[&words[..], &vec![""; slept.len()]].concat())?;
+    let printed = format!("[{}]", slept.join(", "));
+    if slept.is_empty() || printed != expected {
+        return Err(format!("slept {printed}, the host draws {expected}"));
+    }
+    Ok(())
+}
+
+/// The vectors `checks` prints: 2 schedules x 4 jitter kinds x 3 seeds, and 6 factors x 2 bases
+/// x 8 retry numbers.
+const VECTORS: usize = 2 * 4 * 3 + 6 * 2 * 8;
+
+/// The rules `checks` verifies on the mock clock; each must report `ok`.
+const CHECKS: [&str; 4] = [
+    "seed-default-succeeds-after-300-ms",
+    "exhausted-keeps-log-without-final-sleep",
+    "non-retryable-stops-at-once",
+    "jitter-without-rng-refused",
+];
+
 /// Checks every `seq` and `pow` line of the on-target checks against the host's own
-/// computation, and the closing tally; returns the number of vectors compared.
+/// computation, that every vector and every rule was reported, and the closing tally; returns
+/// the number of vectors compared.
 pub fn compare_with_host(lines: &[String]) -> Result<usize, String> {
+    for check in CHECKS {
+        let line = format!("check {check} ok");
+        if !lines.iter().any(|l| without_level(l) == line) {
+            return Err(format!("no '{line}'"));
+        }
+    }
     let mut compared = 0;
     let mut tally = None;
     for line in lines {
@@ -188,6 +240,9 @@ pub fn compare_with_host(lines: &[String]) -> Result<usize, String> {
             Some("checks") => tally = Some(message.to_string()),
             _ => {}
         }
+    }
+    if compared != VECTORS {
+        return Err(format!("read {compared} vectors, expected {VECTORS}"));
     }
     let expected_tally = format!("checks done: {compared} vectors, 0 failed");
     match tally {

@@ -120,14 +120,24 @@ fn ci() -> Result<(), String> {
         firmware::run_step(command, step.what)?;
     }
 
+    println!("xtask: firmware formatting");
+    let mut command = Command::new(&cargo);
+    command.args(["fmt", "--all", "--check", "--manifest-path"]);
+    command.arg(firmware::workspace().join("Cargo.toml"));
+    firmware::run_step(command, "firmware formatting")?;
+
     let thumb = Thumb::ensure()?;
     println!("xtask: thumb targets through {thumb:?}");
     for target in TARGETS {
         for features in ["", "defmt"] {
             println!("xtask: the core alone for {target}, features [{features}]");
             let mut command = thumb.cargo_build(&firmware::workspace(), target);
-            command.args(["--locked", "--manifest-path", "../core/Cargo.toml"]);
-            command.args(["--target-dir", "target", "--features", features]);
+            command.args([
+                "--manifest-path",
+                "../core/Cargo.toml",
+                "--features",
+                features,
+            ]);
             firmware::run_step(command, "the core's no_std build")?;
         }
     }

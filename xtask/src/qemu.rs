@@ -16,6 +16,8 @@ pub struct Run {
     pub status: i32,
     /// The decoded defmt log, a line per message.
     pub lines: Vec<String>,
+    /// What QEMU itself wrote to stderr (its own errors and warnings).
+    pub stderr: String,
 }
 
 /// Runs `elf` on QEMU's `machine` and decodes what it logged.
@@ -40,34 +42,64 @@ pub fn run(machine: &str, cpu: Option<&str>, elf: &Path) -> Result<Run, String> 
     let mut child = command
         .spawn()
         .map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
-    let mut stdout = child.stdout.take().ok_or("no stdout from QEMU")?;
-    let reader = std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        stdout.read_to_end(&mut bytes).map(|_| bytes)
-    });
+    // Both pipes are drained while QEMU runs, so that neither can fill up and block it.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
+            break Some(status);
         }
         if started.elapsed() > TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!(
-                "{} did not finish within {TIMEOUT:?}",
-                elf.display()
-            ));
+            break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let bytes = reader
-        .join()
-        .map_err(|_| "the QEMU output reader failed")?
-        .map_err(|e| format!("cannot read QEMU's output: {e}"))?;
-    let status = status.code().ok_or("QEMU was killed by a signal")?;
+    let bytes = stdout.join().unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+    let lines = decode(&table, &bytes).map_err(|e| format!("{}: {e}", elf.display()))?;
+    let Some(status) = status else {
+        return Err(format!(
+            "{} did not finish within {TIMEOUT:?}; it had logged:\n  {}\nQEMU said: {stderr}",
+            elf.display(),
+            lines.join("\n  ")
+        ));
+    };
+    let status = status
+        .code()
+        .ok_or_else(|| format!("QEMU was killed by a signal; it said: {stderr}"))?;
+    Ok(Run {
+        status,
+        lines,
+        stderr,
+    })
+}
 
+/// Decodes a defmt stream into lines: the level (if any), then the message.
+fn decode(table: &Table, bytes: &[u8]) -> Result<Vec<String>, String> {
     let mut decoder = table.new_stream_decoder();
-    decoder.received(&bytes);
+    decoder.received(bytes);
     let mut lines = Vec::new();
     loop {
         match decoder.decode() {
@@ -82,10 +114,8 @@ pub fn run(machine: &str, cpu: Option<&str>, elf: &Path) -> Result<Run, String> 
                 );
             }
             Err(DecodeError::UnexpectedEof) => break,
-            Err(DecodeError::Malformed) => {
-                return Err(format!("malformed defmt data from {}", elf.display()));
-            }
+            Err(DecodeError::Malformed) => return Err("malformed defmt data".into()),
         }
     }
-    Ok(Run { status, lines })
+    Ok(lines)
 }

@@ -34,9 +34,11 @@ impl Thumb {
         };
         let mut missing = Vec::new();
         if thumb == Thumb::Debian {
+            // Debian's own rustc (1.63 on bookworm) sits at the same path but is too old.
+            if !debian_rust_is_recent() {
+                missing.extend(["rustc-web", "cargo-web"]);
+            }
             for (package, path) in [
-                ("rustc-web", DEBIAN_RUSTC),
-                ("cargo-web", DEBIAN_CARGO),
                 ("rust-web-src", DEBIAN_CORE_SOURCE),
                 ("lld", "/usr/bin/ld.lld"),
             ] {
@@ -54,7 +56,10 @@ impl Thumb {
         Ok(thumb)
     }
 
-    /// `cargo build --release` for `target`, run in `dir`.
+    /// `cargo build --release --locked` for `target`, run in `dir`, into `dir/target`.
+    ///
+    /// Settings of the outer cargo that would change the build (flags, target directory,
+    /// wrappers, defmt's log filter) are not passed on.
     pub fn cargo_build(self, dir: &Path, target: &str) -> Command {
         let mut command = match self {
             Thumb::Rustup => {
@@ -97,6 +102,24 @@ fn rustup_has_targets() -> bool {
         .all(|t| installed.lines().any(|line| line.trim() == *t))
 }
 
+/// Whether Debian's rustc is there and new enough (1.88, as heapless needs).
+fn debian_rust_is_recent() -> bool {
+    if !Path::new(DEBIAN_CARGO).exists() {
+        return false;
+    }
+    let Ok(output) = Command::new(DEBIAN_RUSTC).arg("--version").output() else {
+        return false;
+    };
+    // "rustc 1.96.0 (...)"
+    let version = String::from_utf8_lossy(&output.stdout);
+    let minor = version
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.split('.').nth(1))
+        .and_then(|m| m.parse::<u32>().ok());
+    minor.is_some_and(|m| m >= 88)
+}
+
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
@@ -116,8 +139,9 @@ fn install(packages: &[&str]) -> Result<(), String> {
         let mut command = if root {
             Command::new("apt-get")
         } else {
+            // -n: fail at once rather than wait for a password nobody will type.
             let mut sudo = Command::new("sudo");
-            sudo.arg("apt-get");
+            sudo.args(["-n", "apt-get"]);
             sudo
         };
         let status = command

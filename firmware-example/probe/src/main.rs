@@ -4,8 +4,10 @@
 //! volatile writes, so it cannot drop the work. Built with the `retry` feature it runs
 //! the retry engine (exponential backoff, equal jitter, xorshift, an 8-record log); without it,
 //! it moves the same inputs to the same outputs. The difference in flash is what the engine
-//! costs. The policy is a `const`, as in firmware; with `any-policy` it is built at run time
-//! from volatile inputs too, so the no-panic proof covers every policy.
+//! costs. The policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
+//! kind included, is read at run time too, the engine sleeps through the embedded-hal adapter,
+//! and a policy without jitter may run without a generator, so the no-panic proof covers every
+//! policy and path.
 //!
 //! Its panic handler calls a function that is defined nowhere, so a release build links only if
 //! the optimiser removed every panic path.
@@ -17,14 +19,14 @@ use core::ptr::{addr_of, addr_of_mut};
 use cortex_m_rt::entry;
 
 /// Inputs the optimiser cannot see: set by a debugger, or left at zero.
-static mut INPUTS: [u32; 8] = [0; 8];
+static mut INPUTS: [u32; 16] = [0; 16];
 /// Outputs the optimiser must produce.
 static mut OUTPUTS: [u32; 4] = [0; 4];
 
 // The indices are masked rather than bounds-checked, so the probe itself has no panic path.
 fn input(i: usize) -> u32 {
     // SAFETY: a volatile read of a plain static; single-threaded, no references are held.
-    unsafe { addr_of!(INPUTS[i % 8]).read_volatile() }
+    unsafe { addr_of!(INPUTS[i % 16]).read_volatile() }
 }
 
 fn output(i: usize, value: u32) {
@@ -50,7 +52,7 @@ mod engine {
     use super::{input, output};
     use rand_core::SeedableRng;
     use rand_xorshift::XorShiftRng;
-    use retry_backoff::{Delay, Factor, Jitter, Policy, Retry};
+    use retry_backoff::{Delay, Factor, Jitter, Outcome, Policy, Retry};
 
     /// Sleeps by reporting the delay, so the optimiser cannot drop it.
     struct VolatileDelay;
@@ -60,9 +62,28 @@ mod engine {
         }
     }
 
+    /// An operation whose results the optimiser cannot predict: `Ok` on input 0, else that
+    /// error.
+    fn operation() -> Result<(), u32> {
+        match input(7) {
+            0 => Ok(()),
+            e => Err(e),
+        }
+    }
+
+    fn report(outcome: &Outcome<(), u32, 8>) {
+        output(0, outcome.log().len() as u32);
+        output(1, outcome.total_delay_ms() as u32);
+        output(2, outcome.last_error().copied().unwrap_or(0));
+    }
+
+    fn seed() -> u64 {
+        u64::from(input(4)) << 32 | u64::from(input(5))
+    }
+
     /// What firmware uses: 5 attempts, 100 ms base, 10 s cap, factor 2 (or 1.5), equal jitter.
     #[cfg(not(feature = "any-policy"))]
-    fn policy() -> Option<Policy<8>> {
+    pub fn run() {
         const FACTOR: Factor = if cfg!(feature = "decimal-factor") {
             Factor::from_milli(1500)
         } else {
@@ -75,38 +96,63 @@ mod engine {
             .factor(FACTOR)
             .jitter(Jitter::Equal)
             .build_or_panic();
-        Some(POLICY)
+        let outcome = Retry::new(POLICY, VolatileDelay, XorShiftRng::seed_from_u64(seed()))
+            .when(|e: &u32| *e != input(6))
+            .call(operation);
+        report(&outcome);
     }
 
-    /// Every setting unknown at compile time, so every check and path of the builder and the
-    /// delay arithmetic must stay.
+    /// Every setting read at run time, the jitter kind included, sleeping through the
+    /// embedded-hal adapter, and the generator-free path when there is no jitter: every check
+    /// and path of the builder, the arithmetic and the engine must stay.
     #[cfg(feature = "any-policy")]
-    fn policy() -> Option<Policy<8>> {
-        Policy::builder()
+    pub fn run() {
+        use embedded_hal::delay::DelayNs;
+        use retry_backoff::HalDelay;
+
+        struct VolatileDelayNs;
+        impl DelayNs for VolatileDelayNs {
+            fn delay_ns(&mut self, ns: u32) {
+                output(3, ns);
+            }
+        }
+
+        let jitter = match input(8) % 4 {
+            0 => Jitter::None,
+            1 => Jitter::Equal,
+            2 => Jitter::Full,
+            _ => Jitter::Decorrelated,
+        };
+        let built: Result<Policy<8>, _> = Policy::builder()
             .max_attempts(input(0))
             .base_delay_ms(input(1))
             .max_delay_ms(input(2))
             .factor(Factor::from_milli(input(3)))
-            .jitter(Jitter::Equal)
-            .build()
-            .ok()
-    }
-
-    pub fn run() {
-        let Some(policy) = policy() else {
+            .jitter(jitter)
+            .build();
+        let Ok(policy) = built else {
             output(0, u32::MAX);
             return;
         };
-        let seed = u64::from(input(4)) << 32 | u64::from(input(5));
-        let outcome = Retry::new(policy, VolatileDelay, XorShiftRng::seed_from_u64(seed))
-            .when(|e: &u32| *e != input(6))
-            .call(|| match input(7) {
-                0 => Ok(()),
-                e => Err(e),
-            });
-        output(0, outcome.log().len() as u32);
-        output(1, outcome.total_delay_ms() as u32);
-        output(2, outcome.last_error().copied().unwrap_or(0));
+        let predicate = |e: &u32| *e != input(6);
+        let outcome = if input(9) == 0 {
+            Retry::new(
+                policy,
+                HalDelay(VolatileDelayNs),
+                XorShiftRng::seed_from_u64(seed()),
+            )
+            .when(predicate)
+            .call(operation)
+        } else {
+            match Retry::without_jitter(policy, VolatileDelay) {
+                Ok(retry) => retry.when(predicate).call(operation),
+                Err(_) => {
+                    output(0, u32::MAX - 1);
+                    return;
+                }
+            }
+        };
+        report(&outcome);
     }
 }
 

@@ -82,8 +82,14 @@ fn main() -> ! {
     }
 
     let results = [
-        ("seed-default-succeeds-after-300-ms", seed_default_succeeds()),
-        ("exhausted-keeps-log-without-final-sleep", exhausted_keeps_log()),
+        (
+            "seed-default-succeeds-after-300-ms",
+            seed_default_succeeds(),
+        ),
+        (
+            "exhausted-keeps-log-without-final-sleep",
+            exhausted_keeps_log(),
+        ),
         ("non-retryable-stops-at-once", non_retryable_stops()),
         ("jitter-without-rng-refused", jitter_without_rng_refused()),
     ];
@@ -96,7 +102,11 @@ fn main() -> ! {
             failed += 1;
         }
     }
-    defmt::println!("checks done: {=u32} vectors, {=u32} failed", vectors, failed);
+    defmt::println!(
+        "checks done: {=u32} vectors, {=u32} failed",
+        vectors,
+        failed
+    );
     exit(failed == 0)
 }
 
@@ -114,7 +124,11 @@ const PLAIN: Policy<8> = Policy::builder()
 
 /// The seed's flaky function: `fails` transient failures, then success; call `permanent_at`
 /// fails for good.
-fn run(policy: Policy<8>, fails: u32, permanent_at: u32) -> (retry_backoff::Outcome<u32, Fault, 8>, MockClock<8>) {
+fn run(
+    policy: Policy<8>,
+    fails: u32,
+    permanent_at: u32,
+) -> (retry_backoff::Outcome<u32, Fault, 8>, MockClock<8>) {
     let clock = MockClock::new();
     let mut calls = 0;
     let outcome = match Retry::without_jitter(policy, &clock) {
@@ -142,7 +156,11 @@ fn seed_default_succeeds() -> bool {
 }
 
 fn exhausted_keeps_log() -> bool {
-    let Ok(three) = Policy::builder().max_attempts(3).base_delay_ms(100).jitter(Jitter::None).build()
+    let Ok(three) = Policy::builder()
+        .max_attempts(3)
+        .base_delay_ms(100)
+        .jitter(Jitter::None)
+        .build()
     else {
         return false;
     };
@@ -168,6 +186,8 @@ fn jitter_without_rng_refused() -> bool {
     };
     matches!(
         Retry::without_jitter(jittered, MockClock::<1>::new()),
-        Err(PolicyError::JitterNeedsRng { jitter: Jitter::Full })
+        Err(PolicyError::JitterNeedsRng {
+            jitter: Jitter::Full
+        })
     )
 }

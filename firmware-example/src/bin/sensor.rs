@@ -26,6 +26,15 @@ fn main() -> ! {
     let systick = cortex_m::delay::Delay::new(core.SYST, board::CORE_CLOCK_HZ);
     let seed = board::device_seed();
     defmt::info!("{=str}: device seed {=u64:#x}", board::NAME, seed);
+    // For the host, which draws the same delays and compares them with the sleeps logged below.
+    let backoff = POLICY.backoff();
+    defmt::println!(
+        "schedule {=u32} {=u32} {=u32} equal {=u64}",
+        backoff.base_ms(),
+        backoff.cap_ms(),
+        backoff.factor().milli(),
+        seed
+    );
 
     let mut sensor = FlakySensor::warming_up(3);
     let outcome = Retry::new(
