@@ -25,11 +25,11 @@ pub struct Args {
     pub fail_count: u32,
 
     /// Delay before the first retry: `250ms`, `1.5s`, or a bare number of seconds.
-    #[arg(long, value_name = "D", default_value = "100ms", value_parser = parse_duration_ms)]
+    #[arg(long, value_name = "D", default_value = "100ms", value_parser = parse_duration_ms, allow_hyphen_values = true)]
     pub base_delay: u32,
 
     /// The cap on every delay, in the same form as `--base-delay`.
-    #[arg(long, value_name = "D", default_value = "60s", value_parser = parse_duration_ms)]
+    #[arg(long, value_name = "D", default_value = "60s", value_parser = parse_duration_ms, allow_hyphen_values = true)]
     pub max_delay: u32,
 
     /// How much the delay grows after each retry, as a decimal with up to three places.

@@ -244,6 +244,56 @@ fn delays_accept_milliseconds_seconds_and_bare_seconds() {
     }
 }
 
+/// Bad invocations, each with the flag (or path) its one-line error must name.
+fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
+    let mut cases: Vec<(Vec<&str>, &str)> = Vec::new();
+    // Negative, fractional, overflowing, non-numeric and empty values for every numeric flag.
+    let numeric: [(&str, [&str; 5]); 7] = [
+        ("--max-attempts", ["-1", "2.5", "4294967296", "five", ""]),
+        (
+            "--fail-count",
+            ["-2", "0.5", "99999999999999999999", "x", ""],
+        ),
+        ("--base-delay", ["-1", "0.0005", "4294968s", "soon", ""]),
+        (
+            "--max-delay",
+            ["-60s", "1.5ms", "99999999999999999999", "1x", ""],
+        ),
+        ("--factor", ["-2", "1.0001", "4294968", "double", ""]),
+        ("--seed", ["-7", "1.5", "18446744073709551616", "0x10", ""]),
+        (
+            "--non-retryable-at",
+            ["-1", "1.5", "4294967296", "first", ""],
+        ),
+    ];
+    for (flag, values) in numeric {
+        for value in values {
+            cases.push((vec![flag, value], flag));
+        }
+    }
+    cases.extend([
+        (vec!["--max-retries", "-3"], "--max-attempts"),
+        (vec!["--max-attempts", "0"], "--max-attempts"),
+        (vec!["--max-attempts", "1001"], "--max-attempts"),
+        (
+            vec!["--base-delay", "2s", "--max-delay", "1s"],
+            "--base-delay",
+        ),
+        (vec!["--factor", "0.5"], "--factor"),
+        (vec!["--factor", "0.999"], "--factor"),
+        (vec!["--non-retryable-at", "0"], "--non-retryable-at"),
+        (vec!["--jitter", "bogus"], "--jitter"),
+        (vec!["--jitter", "Full"], "--jitter"),
+        (vec!["--jitter", ""], "--jitter"),
+        (vec!["--output", ""], "--output"),
+        (vec!["--bogus"], "--bogus"),
+        (vec!["--max-attempts"], "--max-attempts"),
+        (vec!["--real-time=yes"], "--real-time"),
+        (vec!["stray"], "stray"),
+    ]);
+    cases
+}
+
 #[test]
 fn invalid_input_exits_2_with_one_line_naming_the_flag_and_writes_nothing() {
     let dir = workdir();
@@ -251,26 +301,10 @@ fn invalid_input_exits_2_with_one_line_naming_the_flag_and_writes_nothing() {
     fs::create_dir_all(existing.parent().unwrap()).unwrap();
     fs::write(&existing, b"an earlier report").unwrap();
     let before = snapshot(&dir);
-    for (args, names) in [
-        (&["--max-attempts", "0"][..], "--max-attempts"),
-        (&["--max-attempts", "1001"][..], "--max-attempts"),
-        (&["--max-retries", "-3"][..], "--max-attempts"),
-        (&["--base-delay", "-1"][..], "--base-delay"),
-        (&["--base-delay", "0.0005"][..], "--base-delay"),
-        (
-            &["--base-delay", "2s", "--max-delay", "1s"][..],
-            "--base-delay",
-        ),
-        (&["--jitter", "bogus"][..], "--jitter"),
-        (&["--factor", "0.5"][..], "--factor"),
-        (&["--factor", ""][..], "--factor"),
-        (&["--fail-count", "x"][..], "--fail-count"),
-        (&["--seed", "-7"][..], "--seed"),
-        (&["--non-retryable-at", "0"][..], "--non-retryable-at"),
-        (&["--output", ""][..], "--output"),
-        (&["--bogus"][..], "--bogus"),
-    ] {
-        let out = sim(&dir, args);
+    let cases = bad_invocations();
+    assert!(cases.len() >= 25);
+    for (args, names) in cases {
+        let out = sim(&dir, &args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
@@ -289,13 +323,22 @@ fn an_unwritable_output_exits_3_naming_the_path_and_keeps_the_old_report() {
     fs::create_dir(dir.join("taken")).unwrap();
     fs::write(dir.join("file"), b"keep me").unwrap();
     let before = snapshot(&dir);
-    for target in ["taken", "file/report.json"] {
+    for target in [
+        "taken",
+        "file/report.json",
+        "/proc/version/report.json",
+        "/proc/new/report.json",
+    ] {
         let out = sim(&dir, &["--output", target]);
         assert_eq!(out.status.code(), Some(3), "{target}");
         let err = stderr(&out);
         let last = err.lines().last().unwrap();
         assert!(last.starts_with("error: cannot write "), "{last}");
-        assert!(last.contains(target.split('/').next().unwrap()), "{last}");
+        let named = Path::new(target)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        let named = named.map_or(target.into(), |p| p.display().to_string());
+        assert!(last.contains(target) || last.contains(&named), "{last}");
         assert!(stdout(&out).is_empty());
         assert_eq!(snapshot(&dir), before, "{target}");
     }
