@@ -120,6 +120,54 @@ mod tests {
         assert!(max_seen > u32::MAX / 2);
     }
 
+    /// Counts the draws it hands out.
+    struct Counting(XorShiftRng, u64);
+    impl TryRng for Counting {
+        type Error = Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+            self.1 += 1;
+            self.0.try_next_u32()
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+            self.1 += 2;
+            self.0.try_next_u64()
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
+            self.0.try_fill_bytes(dst)
+        }
+    }
+
+    #[test]
+    fn needs_fewer_than_two_draws_on_average() {
+        // The mask is the smallest that covers the span, so more than half of all draws are
+        // accepted; a wider mask, or a first draw not masked, would show here.
+        for span in [
+            1,
+            2,
+            3,
+            5,
+            999,
+            1000,
+            1024,
+            1025,
+            65_537,
+            u32::MAX / 2 + 1,
+            u32::MAX - 1,
+        ] {
+            let mut rng = Counting(XorShiftRng::seed_from_u64(u64::from(span)), 0);
+            let samples = 20_000;
+            for _ in 0..samples {
+                uniform_inclusive(&mut rng, 0, span);
+            }
+            let mean = rng.1 as f64 / f64::from(samples);
+            let bound = (span as f64 + 1.0).log2().ceil().exp2() / (span as f64 + 1.0);
+            assert!(
+                mean < bound * 1.05,
+                "span {span}: {mean} draws per sample, bound {bound}"
+            );
+        }
+    }
+
     #[test]
     fn stuck_generator_terminates_inside_the_range() {
         // Masked to 7, always above a span of 4: every draw is rejected.

@@ -231,6 +231,16 @@ fn sleeps_through_an_embedded_hal_delay() {
 }
 
 #[test]
+fn sleeps_through_a_borrowed_delay_too() {
+    let mut clock = MockClock::<16>::new();
+    let outcome = Retry::without_jitter(policy(3, Jitter::None), &mut clock)
+        .unwrap()
+        .call(flaky(10, None));
+    assert_eq!(outcome.total_delay_ms(), 300);
+    assert_eq!(clock.sleeps().as_slice(), [100, 200]);
+}
+
+#[test]
 fn a_jittered_policy_is_refused_without_a_generator() {
     for jitter in [Jitter::Equal, Jitter::Full, Jitter::Decorrelated] {
         let refused = Retry::without_jitter(policy(3, jitter), MockClock::<4>::new());

@@ -47,9 +47,14 @@ pub fn board(name: &str) -> Result<Board, String> {
         .ok_or_else(|| format!("unknown board '{name}': use lm3s6965evb or microbit"))
 }
 
-/// The firmware workspace, beside the root one.
+/// The root of the repository.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The firmware workspace, inside the root one but not part of it.
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware-example")
+    root().join("firmware-example")
 }
 
 /// Runs `command`, failing with `what` if it does not succeed.

@@ -2,6 +2,7 @@
 
 mod elf;
 mod firmware;
+mod mutants;
 mod qemu;
 mod size;
 mod toolchain;
@@ -18,7 +19,8 @@ tasks:
   ci                        every check and test, host and firmware: what CI runs
   firmware --board BOARD    build the firmware, run it in QEMU, print its log, exit with its
                             status (BOARD: lm3s6965evb or microbit)
-  size                      flash and RAM of the firmware, and the flash the retry engine adds";
+  size                      flash and RAM of the firmware, and the flash the retry engine adds
+  mutants                   mutation testing of the core (slow; not part of ci)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         ["ci"] => ci(),
         ["firmware", "--board", board] => return firmware(board),
         ["size"] => Thumb::ensure().and_then(size::report),
+        ["mutants"] => mutants::run(&firmware::root()),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
