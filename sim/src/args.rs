@@ -2,16 +2,27 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
-use retry_backoff::{Factor, Jitter};
+use clap::{Parser, Subcommand};
+use retry_backoff::{Backoff, Factor, Jitter};
+
+use crate::herd::{STANDARD, Strategy};
 
 /// Runs the seed's flaky-operation harness under a retry policy and writes a JSON report.
 ///
 /// The operation fails `--fail-count` times with a retryable error, then succeeds. Delays run on
 /// a mock clock unless `--real-time` is given, so a run finishes at once and is deterministic.
 #[derive(Debug, Parser)]
-#[command(name = "sim", version, allow_negative_numbers = true)]
+#[command(
+    name = "sim",
+    version,
+    allow_negative_numbers = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Args {
+    /// Something other than the seed's harness.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Where to write the JSON report; `-` writes it to stdout.
     #[arg(long, value_name = "PATH", default_value = "data/retry_report.json", value_parser = parse_output)]
     pub output: Output,
@@ -51,6 +62,139 @@ pub struct Args {
     /// Really sleep between attempts instead of advancing a mock clock.
     #[arg(long)]
     pub real_time: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate many clients contending for one resource under each backoff strategy (the
+    /// classic contention study), and report mean completion time and calls.
+    Herd(HerdArgs),
+}
+
+/// The flags of `sim herd`.
+#[derive(Debug, clap::Args)]
+pub struct HerdArgs {
+    /// Client counts: a comma-separated list of counts and ranges `FIRST..LAST` (step 1) or
+    /// `FIRST..LAST:STEP`, both ends included.
+    #[arg(long, value_name = "LIST", default_value = "10..190:10", value_parser = parse_clients)]
+    pub clients: ClientCounts,
+
+    /// Independent runs per (clients, strategy).
+    #[arg(long, value_name = "N", default_value = "100", value_parser = parse_positive)]
+    pub runs: u32,
+
+    /// Seed of the whole sweep; the same seed gives the same numbers.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse_seed)]
+    pub seed: u64,
+
+    /// The study's base delay: the k-th failed write waits up to `base * 2^k`.
+    #[arg(long, value_name = "D", default_value = "5ms", value_parser = parse_duration_ms, allow_hyphen_values = true)]
+    pub base: u32,
+
+    /// The cap on every delay.
+    #[arg(long, value_name = "D", default_value = "2s", value_parser = parse_duration_ms, allow_hyphen_values = true)]
+    pub cap: u32,
+
+    /// Strategies, comma-separated: none, exponential, equal, full, decorrelated.
+    #[arg(long, value_name = "LIST", default_value = "none,exponential,equal,full,decorrelated", value_parser = parse_strategies)]
+    pub strategies: Strategies,
+
+    /// A policy of your own beside the others, as `BASE:CAP:FACTOR:JITTER` (e.g.
+    /// `10ms:1s:1.5:equal`); its first delay is its base.
+    #[arg(long, value_name = "POLICY", value_parser = parse_custom)]
+    pub custom: Option<Backoff>,
+
+    /// Write every (clients, strategy) mean, with the parameters, as JSON.
+    #[arg(long, value_name = "PATH", value_parser = parse_path)]
+    pub json: Option<PathBuf>,
+
+    /// Draw completion time and calls against clients, as SVG.
+    #[arg(long, value_name = "PATH", value_parser = parse_path)]
+    pub svg: Option<PathBuf>,
+
+    /// Worker threads; by default, one per core.
+    #[arg(long, value_name = "N", value_parser = parse_positive)]
+    pub threads: Option<u32>,
+}
+
+/// Client counts of a sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientCounts(pub Vec<usize>);
+
+/// Strategies of a sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Strategies(pub Vec<Strategy>);
+
+fn parse_path(text: &str) -> Result<PathBuf, String> {
+    match text {
+        "" => Err("the path is empty".into()),
+        path => Ok(PathBuf::from(path)),
+    }
+}
+
+fn parse_positive(text: &str) -> Result<u32, String> {
+    match parse_count(text)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+/// `10,20,50..100:25` and the like; every count at least 1, at most 100 000.
+pub fn parse_clients(text: &str) -> Result<ClientCounts, String> {
+    const MAX: u32 = 100_000;
+    let mut counts = Vec::new();
+    for item in text.split(',') {
+        let (range, step) = match item.split_once(':') {
+            Some((range, step)) => (range, parse_positive(step)?),
+            None => (item, 1),
+        };
+        let (first, last) = match range.split_once("..") {
+            Some((first, last)) => (parse_u32(first, MAX)?, parse_u32(last, MAX)?),
+            None if step == 1 && !item.contains(':') => {
+                let n = parse_u32(range, MAX)?;
+                (n, n)
+            }
+            None => return Err(format!("'{item}': a step needs a range, as in 10..190:10")),
+        };
+        if first == 0 || first > last {
+            return Err(format!("'{item}': counts run from 1 up, first to last"));
+        }
+        counts.extend((first..=last).step_by(step as usize).map(|n| n as usize));
+    }
+    Ok(ClientCounts(counts))
+}
+
+/// A comma-separated list of strategy names, without repeats.
+pub fn parse_strategies(text: &str) -> Result<Strategies, String> {
+    let mut strategies = Vec::new();
+    for name in text.split(',') {
+        let strategy = STANDARD
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown strategy '{name}': use none, exponential, equal, full or decorrelated"
+                )
+            })?;
+        if strategies.contains(&strategy) {
+            return Err(format!("'{name}' is listed twice"));
+        }
+        strategies.push(strategy);
+    }
+    Ok(Strategies(strategies))
+}
+
+/// `BASE:CAP:FACTOR:JITTER`, checked by the core.
+pub fn parse_custom(text: &str) -> Result<Backoff, String> {
+    let [base, cap, factor, jitter] = text.split(':').collect::<Vec<_>>()[..] else {
+        return Err("expected BASE:CAP:FACTOR:JITTER, as in 10ms:1s:1.5:equal".into());
+    };
+    let base = parse_duration_ms(base).map_err(|e| format!("base: {e}"))?;
+    let cap = parse_duration_ms(cap).map_err(|e| format!("cap: {e}"))?;
+    let factor = parse_factor(factor).map_err(|e| format!("factor: {e}"))?;
+    let jitter = parse_jitter(jitter).map_err(|e| format!("jitter: {e}"))?;
+    Backoff::new(base, cap, factor, jitter).map_err(|e| e.to_string())
 }
 
 /// Where the report goes.
@@ -262,6 +406,36 @@ mod tests {
         assert!(parse_count("1.5").unwrap_err().contains("whole number"));
         assert!(parse_count("4294967296").unwrap_err().contains("at most"));
         assert!(parse_call_number("0").unwrap_err().contains("from 1"));
+    }
+
+    #[test]
+    fn client_lists_and_ranges() {
+        assert_eq!(
+            parse_clients("10..50:10"),
+            Ok(ClientCounts(vec![10, 20, 30, 40, 50]))
+        );
+        assert_eq!(parse_clients("1,3..5"), Ok(ClientCounts(vec![1, 3, 4, 5])));
+        assert_eq!(parse_clients("7"), Ok(ClientCounts(vec![7])));
+        for bad in ["0", "5..1", "", "a..b", "10:2", "1..100001", "1..5:0"] {
+            assert!(parse_clients(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn strategies_and_custom_policies() {
+        assert_eq!(
+            parse_strategies("full,none"),
+            Ok(Strategies(vec![Strategy::Full, Strategy::NoBackoff]))
+        );
+        assert!(parse_strategies("full,full").is_err());
+        assert!(parse_strategies("custom").is_err());
+        assert!(parse_custom("10ms:1s:1.5:equal").is_ok());
+        assert!(
+            parse_custom("2s:1s:2:none")
+                .unwrap_err()
+                .contains("base delay")
+        );
+        assert!(parse_custom("10ms:1s").is_err());
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! integration tests can drive each piece.
 
 pub mod args;
+pub mod chart;
+pub mod herd;
+pub mod herd_command;
 pub mod output;
 pub mod report;
 pub mod scenario;
@@ -18,7 +21,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 use retry_backoff::{AttemptOutcome, PolicyError};
 
-use crate::args::{Args, Output, jitter_name};
+use crate::args::{Args, Command, Output, jitter_name};
 use crate::report::Report;
 use crate::scenario::Scenario;
 use crate::stderr_log::{Level, log};
@@ -52,6 +55,9 @@ where
         Ok(args) => args,
         Err(error) => return clap_exit(&error),
     };
+    if let Some(Command::Herd(herd)) = &args.command {
+        return herd_command::run(herd);
+    }
     let scenario = Scenario {
         max_attempts: args.max_attempts,
         base_delay_ms: args.base_delay,

@@ -1,0 +1,420 @@
+//! `sim herd`: many clients contending for one resource, as in the AWS Architecture Blog's
+//! "Exponential Backoff And Jitter" (2015) and its public simulator, with the delays computed by
+//! the core.
+//!
+//! The model: N clients start at time 0. Each wants one successful conditional write to the same
+//! row: it reads the row's version, then writes carrying that version, and the write succeeds
+//! only if the version is unchanged (which increments it). A failed write is followed by a
+//! backoff, then a fresh read. Every message hop (request or reply) takes |Normal(10 ms, 2 ms)|,
+//! and the server handles messages in time order. A call is a write; completion time is the time
+//! of the last event.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use rand_core::{Rng, SeedableRng};
+use rand_xorshift::XorShiftRng;
+use retry_backoff::{Backoff, BackoffState, Factor, Jitter, PolicyError};
+
+/// How a client waits after a failed write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Retry at once.
+    NoBackoff,
+    /// `base * 2^k` after the k-th failed write, capped, without jitter.
+    Exponential,
+    /// Equal jitter over the exponential delay.
+    Equal,
+    /// Full jitter over the exponential delay.
+    Full,
+    /// `min(cap, uniform(base, 3 * previous))`, previous starting at base.
+    Decorrelated,
+    /// A policy of the user's, used with the core's own numbering: its first delay is its base.
+    Custom(Backoff),
+}
+
+/// The five strategies of the study.
+pub const STANDARD: [Strategy; 5] = [
+    Strategy::NoBackoff,
+    Strategy::Exponential,
+    Strategy::Equal,
+    Strategy::Full,
+    Strategy::Decorrelated,
+];
+
+impl Strategy {
+    /// The name used on the command line, in the table and in the JSON.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Strategy::NoBackoff => "none",
+            Strategy::Exponential => "exponential",
+            Strategy::Equal => "equal",
+            Strategy::Full => "full",
+            Strategy::Decorrelated => "decorrelated",
+            Strategy::Custom(_) => "custom",
+        }
+    }
+
+    /// The core schedule that gives this strategy's delays, for the study's `base` and `cap`.
+    ///
+    /// The study waits `base * 2^k` after the k-th failed write (k = 1, 2, ...), so its first
+    /// ceiling is `2 * base`. The core waits `base' * 2^(n-1)` before retry n = 1, 2, ...: with
+    /// n = k, that is the core's schedule with `base' = 2 * base`. Decorrelated jitter does not
+    /// use the exponent, so it keeps `base` (its floor and its first `previous`).
+    pub fn backoff(&self, base_ms: u32, cap_ms: u32) -> Result<Option<Backoff>, PolicyError> {
+        let doubled = |jitter| {
+            // Past the cap every delay is the cap, so capping the doubled base changes nothing.
+            let base = base_ms.saturating_mul(2).min(cap_ms);
+            Backoff::new(base, cap_ms, Factor::TWO, jitter).map(Some)
+        };
+        match *self {
+            Strategy::NoBackoff => Ok(None),
+            Strategy::Exponential => doubled(Jitter::None),
+            Strategy::Equal => doubled(Jitter::Equal),
+            Strategy::Full => doubled(Jitter::Full),
+            Strategy::Decorrelated => {
+                Backoff::new(base_ms, cap_ms, Factor::TWO, Jitter::Decorrelated).map(Some)
+            }
+            Strategy::Custom(backoff) => Ok(Some(backoff)),
+        }
+    }
+}
+
+/// The result of one simulated run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outcome {
+    /// Time of the last event, in milliseconds.
+    pub completion_ms: f64,
+    /// Writes made by all clients together.
+    pub calls: u64,
+    /// Writes that succeeded: the row's final version.
+    pub written: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Message {
+    /// A read request reaches the server.
+    Read,
+    /// The read's reply, carrying the version, reaches the client.
+    ReadReply(u64),
+    /// A write carrying the version it read reaches the server.
+    Write(u64),
+    /// The write's reply reaches the client.
+    WriteReply { written: bool },
+}
+
+/// A message in flight, ordered by arrival time (then by sending order, so ties are
+/// deterministic).
+struct Event {
+    at_ms: f64,
+    order: u64,
+    client: usize,
+    message: Message,
+}
+
+impl PartialEq for Event {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Event {}
+impl PartialOrd for Event {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Event {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .at_ms
+            .total_cmp(&self.at_ms)
+            .then(other.order.cmp(&self.order))
+    }
+}
+
+/// A uniform draw in `(0, 1]`.
+fn unit(rng: &mut XorShiftRng) -> f64 {
+    (f64::from(rng.next_u32()) + 1.0) / 4_294_967_296.0
+}
+
+/// One message hop: |Normal(10 ms, 2 ms)|, by the Box-Muller transform.
+fn hop_ms(rng: &mut XorShiftRng) -> f64 {
+    let (u1, u2) = (unit(rng), unit(rng));
+    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+    (10.0 + 2.0 * z).abs()
+}
+
+/// Simulates `clients` clients until each has written once, waiting per `backoff` (`None`: not
+/// at all) after each failed write.
+pub fn simulate(clients: usize, backoff: Option<&Backoff>, rng: &mut XorShiftRng) -> Outcome {
+    let mut queue = BinaryHeap::new();
+    let mut order = 0;
+    let mut send = |queue: &mut BinaryHeap<Event>, at_ms: f64, client, message| {
+        order += 1;
+        queue.push(Event {
+            at_ms,
+            order,
+            client,
+            message,
+        });
+    };
+    // Each client keeps its own place in the schedule.
+    let mut states: Vec<BackoffState> = backoff
+        .map(|b| vec![b.start(); clients])
+        .unwrap_or_default();
+    for client in 0..clients {
+        let at = hop_ms(rng);
+        send(&mut queue, at, client, Message::Read);
+    }
+    let mut version = 0u64;
+    let mut calls = 0u64;
+    let mut last_ms = 0.0;
+    while let Some(Event {
+        at_ms,
+        client,
+        message,
+        ..
+    }) = queue.pop()
+    {
+        last_ms = at_ms;
+        match message {
+            Message::Read => {
+                let at = at_ms + hop_ms(rng);
+                send(&mut queue, at, client, Message::ReadReply(version));
+            }
+            Message::ReadReply(read) => {
+                calls += 1;
+                let at = at_ms + hop_ms(rng);
+                send(&mut queue, at, client, Message::Write(read));
+            }
+            Message::Write(read) => {
+                let written = read == version;
+                if written {
+                    version += 1;
+                }
+                let at = at_ms + hop_ms(rng);
+                send(&mut queue, at, client, Message::WriteReply { written });
+            }
+            Message::WriteReply { written: true } => {}
+            Message::WriteReply { written: false } => {
+                let wait = match backoff {
+                    Some(b) => states[client].next_delay_ms(b, rng),
+                    None => 0,
+                };
+                let at = at_ms + f64::from(wait) + hop_ms(rng);
+                send(&mut queue, at, client, Message::Read);
+            }
+        }
+    }
+    Outcome {
+        completion_ms: last_ms,
+        calls,
+        written: version,
+    }
+}
+
+/// The seed of run `run` of (`clients`, strategy number `strategy`): independent streams, the
+/// same whatever order or thread the runs take.
+pub fn run_seed(seed: u64, clients: usize, strategy: usize, run: u32) -> u64 {
+    // SplitMix64 over the mixed coordinates.
+    let mut z = seed
+        ^ (clients as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (strategy as u64).wrapping_mul(0xC2B2_AE3D_27D4_EB4F)
+        ^ u64::from(run).wrapping_mul(0x1656_67B1_9E37_79F9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The mean completion time and calls of `runs` runs of one (clients, strategy) cell.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Row {
+    /// Number of clients.
+    pub clients: usize,
+    /// The strategy's name.
+    pub strategy: &'static str,
+    /// Mean completion time, in milliseconds.
+    pub mean_time_ms: f64,
+    /// Mean number of writes.
+    pub mean_calls: f64,
+    /// Runs averaged.
+    pub runs: u32,
+    /// The study's base delay, in milliseconds.
+    pub base_ms: u32,
+    /// The cap, in milliseconds.
+    pub cap_ms: u32,
+    /// The sweep's seed.
+    pub seed: u64,
+}
+
+/// A sweep to run.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// Client counts.
+    pub clients: Vec<usize>,
+    /// Runs per (clients, strategy).
+    pub runs: u32,
+    /// Seed of the whole sweep.
+    pub seed: u64,
+    /// The study's base delay, in milliseconds.
+    pub base_ms: u32,
+    /// The cap, in milliseconds.
+    pub cap_ms: u32,
+    /// Strategies, in the order of the table.
+    pub strategies: Vec<Strategy>,
+}
+
+impl Sweep {
+    /// Runs every cell on `threads` threads, calling `progress(done, total)` as cells finish;
+    /// rows come back in (clients, strategy) order whatever the threads did.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] when a strategy's schedule is invalid for the base and cap.
+    pub fn run(
+        &self,
+        threads: usize,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Vec<Row>, PolicyError> {
+        let schedules: Vec<Option<Backoff>> = self
+            .strategies
+            .iter()
+            .map(|s| s.backoff(self.base_ms, self.cap_ms))
+            .collect::<Result<_, _>>()?;
+        let cells: Vec<(usize, usize)> = self
+            .clients
+            .iter()
+            .flat_map(|&n| (0..self.strategies.len()).map(move |s| (n, s)))
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let mut rows: Vec<Option<Row>> = vec![None; cells.len()];
+        let slots = std::sync::Mutex::new(&mut rows);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1) {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(clients, s)) = cells.get(i) else {
+                            break;
+                        };
+                        let row = self.cell(clients, s, schedules[s].as_ref());
+                        if let Ok(mut slots) = slots.lock() {
+                            slots[i] = Some(row);
+                        }
+                        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        progress(finished, cells.len());
+                    }
+                });
+            }
+        });
+        Ok(rows.into_iter().flatten().collect())
+    }
+
+    fn cell(&self, clients: usize, strategy: usize, backoff: Option<&Backoff>) -> Row {
+        let (mut time, mut calls) = (0.0, 0.0);
+        for run in 0..self.runs {
+            let mut rng = XorShiftRng::seed_from_u64(run_seed(self.seed, clients, strategy, run));
+            let outcome = simulate(clients, backoff, &mut rng);
+            time += outcome.completion_ms;
+            calls += outcome.calls as f64;
+        }
+        let runs = f64::from(self.runs.max(1));
+        Row {
+            clients,
+            strategy: self.strategies[strategy].name(),
+            mean_time_ms: time / runs,
+            mean_calls: calls / runs,
+            runs: self.runs,
+            base_ms: self.base_ms,
+            cap_ms: self.cap_ms,
+            seed: self.seed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rng(seed: u64) -> XorShiftRng {
+        XorShiftRng::seed_from_u64(seed)
+    }
+
+    fn schedules() -> Vec<Option<Backoff>> {
+        let custom = Backoff::new(10, 1000, Factor::from_milli(1500), Jitter::Equal).unwrap();
+        STANDARD
+            .iter()
+            .chain(&[Strategy::Custom(custom)])
+            .map(|s| s.backoff(5, 2000).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn one_client_makes_one_call_in_four_hops() {
+        for backoff in schedules() {
+            for seed in 0..50 {
+                let outcome = simulate(1, backoff.as_ref(), &mut rng(seed));
+                assert_eq!((outcome.calls, outcome.written), (1, 1));
+                // Four hops of about 10 ms each (2 ms deviation).
+                assert!((15.0..80.0).contains(&outcome.completion_ms), "{outcome:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_strategy_finishes_with_every_client_written_once() {
+        for backoff in schedules() {
+            for clients in [2, 7, 40] {
+                let outcome = simulate(clients, backoff.as_ref(), &mut rng(clients as u64));
+                assert_eq!(outcome.written, clients as u64);
+                assert!(outcome.calls >= clients as u64);
+            }
+        }
+    }
+
+    #[test]
+    fn without_backoff_calls_grow_with_the_number_of_clients() {
+        let mean_calls = |clients: usize| {
+            (0..200)
+                .map(|seed| simulate(clients, None, &mut rng(seed)).calls as f64)
+                .sum::<f64>()
+                / 200.0
+        };
+        let calls: Vec<f64> = [1, 2, 5, 10, 20].into_iter().map(mean_calls).collect();
+        assert!(calls.windows(2).all(|w| w[1] > w[0]), "{calls:?}");
+        // More than one call per client once they contend.
+        assert!(calls[4] > 2.0 * 20.0, "{calls:?}");
+    }
+
+    #[test]
+    fn the_studys_numbering_maps_onto_the_cores() {
+        // After the k-th failed write the exponential strategy waits base * 2^k.
+        let b = Strategy::Exponential.backoff(5, 2000).unwrap().unwrap();
+        let mut state = b.start();
+        let waits: Vec<u32> = (0..10)
+            .map(|_| state.next_delay_ms(&b, &mut rng(0)))
+            .collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1280, 2000, 2000]);
+        let d = Strategy::Decorrelated.backoff(5, 2000).unwrap().unwrap();
+        assert_eq!((d.base_ms(), d.jitter()), (5, Jitter::Decorrelated));
+    }
+
+    #[test]
+    fn a_sweep_is_the_same_for_a_seed_whatever_the_threads() {
+        let sweep = Sweep {
+            clients: vec![3, 8],
+            runs: 5,
+            seed: 42,
+            base_ms: 5,
+            cap_ms: 2000,
+            strategies: STANDARD.to_vec(),
+        };
+        let one = sweep.run(1, &|_, _| {}).unwrap();
+        let two = sweep.run(2, &|_, _| {}).unwrap();
+        assert_eq!(one, two);
+        assert_eq!(one.len(), 10);
+        let other = Sweep { seed: 43, ..sweep }.run(2, &|_, _| {}).unwrap();
+        assert_ne!(one, other);
+    }
+}

@@ -1,0 +1,94 @@
+//! `sim herd`: runs the sweep, prints the table, writes the JSON and the SVG.
+
+use std::io::Write;
+use std::time::Instant;
+
+use crate::Exit;
+use crate::args::HerdArgs;
+use crate::herd::{Row, Strategy, Sweep};
+use crate::output::write_atomically;
+use crate::{chart, stderr_log};
+
+/// Runs `sim herd` with `args`.
+pub fn run(args: &HerdArgs) -> Exit {
+    let mut strategies = args.strategies.0.clone();
+    if let Some(custom) = args.custom {
+        strategies.push(Strategy::Custom(custom));
+    }
+    let sweep = Sweep {
+        clients: args.clients.0.clone(),
+        runs: args.runs,
+        seed: args.seed,
+        base_ms: args.base,
+        cap_ms: args.cap,
+        strategies,
+    };
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let started = Instant::now();
+    let cells = sweep.clients.len() * sweep.strategies.len();
+    let report_every = (cells / 10).max(1);
+    let progress = |done: usize, total: usize| {
+        if done.is_multiple_of(report_every) || done == total {
+            eprint!("\rherd: {done}/{total} cells");
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let rows = match sweep.run(threads, &progress) {
+        Ok(rows) => rows,
+        Err(error) => {
+            eprintln!("error: '--base'/'--cap': {error}");
+            return Exit::Usage;
+        }
+    };
+    eprintln!();
+    stderr_log::log(
+        stderr_log::Level::Info,
+        &format!(
+            "herd: {} simulations ({cells} cells x {} runs) in {:.2} s on {threads} threads",
+            cells * sweep.runs as usize,
+            sweep.runs,
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    let names: Vec<&str> = sweep.strategies.iter().map(Strategy::name).collect();
+    print!("{}", table(&rows, &names));
+
+    if let Some(path) = &args.json {
+        let mut json = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        json.push('\n');
+        if let Err(error) = write_atomically(path, json.as_bytes()) {
+            eprintln!("error: {error}");
+            return Exit::Write;
+        }
+    }
+    if let Some(path) = &args.svg {
+        let written = chart::svg(&rows, &names)
+            .map_err(|e| format!("cannot draw the chart: {e}"))
+            .and_then(|svg| write_atomically(path, svg.as_bytes()).map_err(|e| e.to_string()));
+        if let Err(error) = written {
+            eprintln!("error: {error}");
+            return Exit::Write;
+        }
+    }
+    Exit::Success
+}
+
+/// The table: a row per client count, mean time and calls per strategy.
+pub fn table(rows: &[Row], strategies: &[&str]) -> String {
+    let mut out = format!("{:>7}", "clients");
+    for name in strategies {
+        out += &format!(" | {name:>12} time {:>6}", "calls");
+    }
+    out.push('\n');
+    for chunk in rows.chunks(strategies.len().max(1)) {
+        out += &format!("{:>7}", chunk[0].clients);
+        for row in chunk {
+            out += &format!(" | {:>12.1} ms {:>8.1}", row.mean_time_ms, row.mean_calls);
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,109 @@
+//! `sim herd` as a user runs it.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn herd(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("herd")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_small_sweep_writes_a_row_per_cell_and_both_charts() {
+    let dir = std::env::temp_dir().join(format!("sim-herd-{}", std::process::id()));
+    let (json, svg) = (dir.join("out.json"), dir.join("out.svg"));
+    let args = [
+        "--clients",
+        "5,10",
+        "--runs",
+        "3",
+        "--custom",
+        "10ms:1s:1.5:equal",
+        "--json",
+        json.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ];
+    let out = herd(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let rows: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(rows.len(), 2 * 6);
+    let names: Vec<&str> = rows[..6]
+        .iter()
+        .map(|r| r["strategy"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "none",
+            "exponential",
+            "equal",
+            "full",
+            "decorrelated",
+            "custom"
+        ]
+    );
+    for row in &rows {
+        for key in [
+            "clients",
+            "strategy",
+            "mean_time_ms",
+            "mean_calls",
+            "runs",
+            "base_ms",
+            "cap_ms",
+            "seed",
+        ] {
+            assert!(row.get(key).is_some(), "{key} missing from {row}");
+        }
+        assert_eq!(row["runs"], 3);
+        assert!(row["mean_calls"].as_f64().unwrap() >= row["clients"].as_f64().unwrap());
+    }
+
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg"));
+    for text in [
+        "Completion time",
+        "Calls (writes)",
+        "clients",
+        "decorrelated",
+        "custom",
+    ] {
+        assert!(chart.contains(text), "the chart lacks '{text}'");
+    }
+
+    // The table on stdout has a line per client count, and the same seed gives the same numbers.
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table.lines().count(), 3);
+    let again = herd(&args[..6]);
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), table);
+}
+
+#[test]
+fn bad_sweeps_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (&["--clients", "0"][..], "--clients"),
+        (&["--clients", "9..3"][..], "--clients"),
+        (&["--runs", "0"][..], "--runs"),
+        (&["--strategies", "fast"][..], "--strategies"),
+        (&["--custom", "1s:1ms:2:none"][..], "--custom"),
+        (&["--base", "-5ms"][..], "--base"),
+        (&["--json", ""][..], "--json"),
+    ] {
+        let out = herd(args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
+}
