@@ -174,4 +174,25 @@ mod tests {
         assert_eq!(uniform_inclusive(&mut Stuck(u32::MAX), 100, 104), 104);
         assert_eq!(uniform_inclusive(&mut Stuck(0), 100, 104), 100);
     }
+
+    #[test]
+    fn gives_up_after_exactly_max_draws() {
+        struct StuckCounting(u32);
+        impl TryRng for StuckCounting {
+            type Error = Infallible;
+            fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+                self.0 += 1;
+                Ok(u32::MAX)
+            }
+            fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+                Ok(u64::MAX)
+            }
+            fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Infallible> {
+                Ok(())
+            }
+        }
+        let mut rng = StuckCounting(0);
+        uniform_inclusive(&mut rng, 0, 4);
+        assert_eq!(rng.0, MAX_DRAWS);
+    }
 }

@@ -9,9 +9,6 @@
 //! and the server handles messages in time order. A call is a write; completion time is the time
 //! of the last event.
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 use retry_backoff::{Backoff, BackoffState, Factor, Jitter, PolicyError};
@@ -91,126 +88,177 @@ pub struct Outcome {
     pub written: u64,
 }
 
+/// A message arriving at the server. Replies need no events of their own: the server is the
+/// only shared state, so a client's reply and its next request are folded into the arrival time
+/// of that next request (each adds a hop), and the server still sees every request in time order.
 #[derive(Clone, Copy, Debug)]
 enum Message {
-    /// A read request reaches the server.
+    /// A read request.
     Read,
-    /// The read's reply, carrying the version, reaches the client.
-    ReadReply(u64),
-    /// A write carrying the version it read reaches the server.
-    Write(u64),
-    /// The write's reply reaches the client.
-    WriteReply { written: bool },
+    /// A write carrying the version it read.
+    Write(u32),
 }
 
-/// A message in flight, ordered by arrival time (then by sending order, so ties are
-/// deterministic).
-struct Event {
-    at_ms: f64,
-    order: u64,
-    client: usize,
-    message: Message,
+/// The requests in flight: each client has at most one at any time (on its way, or waiting out
+/// a backoff and a round of replies), so the next event is found with a
+/// tournament tree over the clients: an update costs log2(clients) comparisons and moves no
+/// events. Ties in time go to the message sent first, so runs are deterministic.
+struct Agenda {
+    /// Node 1 is the root; leaves (from `leaves` on) are the clients' messages; each inner node
+    /// holds a copy of the earlier of its children.
+    nodes: Vec<Slot>,
+    leaves: usize,
+    messages: Vec<Message>,
+    sent: u32,
 }
 
-impl PartialEq for Event {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
+/// When a client's message arrives; `at_bits` is the arrival time's `f64` bits, which order
+/// like the (non-negative) times themselves.
+#[derive(Clone, Copy)]
+struct Slot {
+    at_bits: u64,
+    order: u32,
+    client: u32,
 }
-impl Eq for Event {}
-impl PartialOrd for Event {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Event {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .at_ms
-            .total_cmp(&self.at_ms)
-            .then(other.order.cmp(&self.order))
+
+impl Slot {
+    fn key(self) -> (u64, u32) {
+        (self.at_bits, self.order)
     }
 }
 
-/// A uniform draw in `(0, 1]`.
-fn unit(rng: &mut XorShiftRng) -> f64 {
-    (f64::from(rng.next_u32()) + 1.0) / 4_294_967_296.0
+impl Agenda {
+    fn new(clients: usize) -> Self {
+        let leaves = clients.next_power_of_two();
+        let idle = |client| Slot {
+            at_bits: f64::INFINITY.to_bits(),
+            order: u32::MAX,
+            client,
+        };
+        let mut nodes = vec![idle(0); 2 * leaves];
+        for leaf in 0..leaves {
+            nodes[leaves + leaf] = idle(leaf as u32);
+        }
+        Agenda {
+            nodes,
+            leaves,
+            messages: vec![Message::Read; leaves],
+            sent: 0,
+        }
+    }
+
+    /// Puts `client`'s next message in flight, arriving at `at_ms` (infinity: none).
+    fn send(&mut self, client: u32, at_ms: f64, message: Message) {
+        self.sent += 1;
+        self.messages[client as usize] = message;
+        let mut node = self.leaves + client as usize;
+        self.nodes[node] = Slot {
+            at_bits: at_ms.to_bits(),
+            order: self.sent,
+            client,
+        };
+        while node > 1 {
+            let sibling = self.nodes[node ^ 1];
+            let this = self.nodes[node];
+            node /= 2;
+            self.nodes[node] = if sibling.key() < this.key() {
+                sibling
+            } else {
+                this
+            };
+        }
+    }
+
+    /// The earliest message in flight: its client, arrival time and content.
+    fn next(&self) -> Option<(u32, f64, Message)> {
+        let first = self.nodes[1];
+        let at_ms = f64::from_bits(first.at_bits);
+        at_ms
+            .is_finite()
+            .then(|| (first.client, at_ms, self.messages[first.client as usize]))
+    }
 }
 
-/// One message hop: |Normal(10 ms, 2 ms)|, by the Box-Muller transform.
-fn hop_ms(rng: &mut XorShiftRng) -> f64 {
-    let (u1, u2) = (unit(rng), unit(rng));
-    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-    (10.0 + 2.0 * z).abs()
+/// Message hop times, |Normal(10 ms, 2 ms)|, drawn by Marsaglia's polar method, which gives
+/// normal values in pairs (the second is kept for the next hop) without trigonometry.
+struct Hops<'r> {
+    rng: &'r mut XorShiftRng,
+    spare: Option<f64>,
+}
+
+impl Hops<'_> {
+    /// A uniform draw in `(-1, 1)`.
+    fn signed_unit(&mut self) -> f64 {
+        (f64::from(self.rng.next_u32()) + 0.5) / 2_147_483_648.0 - 1.0
+    }
+
+    fn next_ms(&mut self) -> f64 {
+        let z = match self.spare.take() {
+            Some(z) => z,
+            None => loop {
+                let (u, v) = (self.signed_unit(), self.signed_unit());
+                let s = u * u + v * v;
+                if s > 0.0 && s < 1.0 {
+                    let scale = (-2.0 * s.ln() / s).sqrt();
+                    self.spare = Some(v * scale);
+                    break u * scale;
+                }
+            },
+        };
+        (10.0 + 2.0 * z).abs()
+    }
 }
 
 /// Simulates `clients` clients until each has written once, waiting per `backoff` (`None`: not
 /// at all) after each failed write.
 pub fn simulate(clients: usize, backoff: Option<&Backoff>, rng: &mut XorShiftRng) -> Outcome {
-    let mut queue = BinaryHeap::new();
-    let mut order = 0;
-    let mut send = |queue: &mut BinaryHeap<Event>, at_ms: f64, client, message| {
-        order += 1;
-        queue.push(Event {
-            at_ms,
-            order,
-            client,
-            message,
-        });
-    };
+    // Hops and jitter draw from separate generators, so that a strategy's jitter does not shift
+    // the network's randomness.
+    let mut jitter_rng = XorShiftRng::seed_from_u64(rng.next_u64());
+    let mut hops = Hops { rng, spare: None };
+    let mut agenda = Agenda::new(clients);
     // Each client keeps its own place in the schedule.
     let mut states: Vec<BackoffState> = backoff
         .map(|b| vec![b.start(); clients])
         .unwrap_or_default();
-    for client in 0..clients {
-        let at = hop_ms(rng);
-        send(&mut queue, at, client, Message::Read);
+    for client in 0..clients as u32 {
+        let at = hops.next_ms();
+        agenda.send(client, at, Message::Read);
     }
-    let mut version = 0u64;
+    let mut version = 0u32;
     let mut calls = 0u64;
-    let mut last_ms = 0.0;
-    while let Some(Event {
-        at_ms,
-        client,
-        message,
-        ..
-    }) = queue.pop()
-    {
+    let (mut last_ms, mut finished_ms) = (0.0f64, 0.0f64);
+    while let Some((client, at_ms, message)) = agenda.next() {
         last_ms = at_ms;
         match message {
             Message::Read => {
-                let at = at_ms + hop_ms(rng);
-                send(&mut queue, at, client, Message::ReadReply(version));
-            }
-            Message::ReadReply(read) => {
+                // The reply goes back with the version, and the client writes with it.
                 calls += 1;
-                let at = at_ms + hop_ms(rng);
-                send(&mut queue, at, client, Message::Write(read));
+                let at = at_ms + hops.next_ms() + hops.next_ms();
+                agenda.send(client, at, Message::Write(version));
             }
-            Message::Write(read) => {
-                let written = read == version;
-                if written {
-                    version += 1;
-                }
-                let at = at_ms + hop_ms(rng);
-                send(&mut queue, at, client, Message::WriteReply { written });
+            Message::Write(read) if read == version => {
+                version += 1;
+                // Done once the success reaches the client.
+                finished_ms = finished_ms.max(at_ms + hops.next_ms());
+                agenda.send(client, f64::INFINITY, Message::Read);
             }
-            Message::WriteReply { written: true } => {}
-            Message::WriteReply { written: false } => {
+            Message::Write(_) => {
+                // The failure reaches the client, which backs off, then reads again.
                 let wait = match backoff {
-                    Some(b) => states[client].next_delay_ms(b, rng),
+                    Some(b) => states[client as usize].next_delay_ms(b, &mut jitter_rng),
                     None => 0,
                 };
-                let at = at_ms + f64::from(wait) + hop_ms(rng);
-                send(&mut queue, at, client, Message::Read);
+                let at = at_ms + hops.next_ms() + f64::from(wait) + hops.next_ms();
+                agenda.send(client, at, Message::Read);
             }
         }
     }
+    let last_ms = last_ms.max(finished_ms);
     Outcome {
         completion_ms: last_ms,
         calls,
-        written: version,
+        written: u64::from(version),
     }
 }
 
