@@ -170,6 +170,31 @@ mod tests {
     }
 
     #[test]
+    fn factors_are_the_exact_quotient_rounded_up() {
+        let check = |milli: u32| {
+            // The smallest shift that brings milli * 2^shift / 1000 to 64 significant bits.
+            let shift = (0..)
+                .find(|&k| (u128::from(milli) << k) / 1000 >= 1 << 63)
+                .unwrap();
+            let expected = (u128::from(milli) << shift).div_ceil(1000);
+            let (mantissa, exponent) = if expected == 1 << 64 {
+                (1u64 << 63, 1 - shift)
+            } else {
+                (expected as u64, -shift)
+            };
+            assert_eq!(
+                Wide::from_milli(milli),
+                Wide { mantissa, exponent },
+                "{milli}"
+            );
+        };
+        (1000..=20_000).for_each(check);
+        [999_999, 1_000_001, 4_294_967_295, 2_147_483_648]
+            .into_iter()
+            .for_each(check);
+    }
+
+    #[test]
     fn huge_values_saturate_instead_of_wrapping() {
         let mut v = Wide::from_milli(u32::MAX);
         for _ in 0..40 {

@@ -60,6 +60,7 @@ fn slept(outcome: &Outcome<u32, Fault, 16>) -> Vec<Option<u32>> {
 #[test]
 fn the_seed_default_succeeds_on_the_third_call_after_300_ms() {
     let (outcome, clock) = run(5, 2, None);
+    assert!(outcome.is_success());
     assert_eq!(outcome.value(), Some(&3));
     assert_eq!(outcome.stop_reason(), StopReason::Succeeded);
     assert_eq!(outcome.last_error(), None);
@@ -129,6 +130,17 @@ fn a_non_retryable_error_on_the_last_attempt_is_reported_as_such() {
         outcome.log()[2].outcome,
         AttemptOutcome::NotRetryable(Fault::Invalid(3))
     );
+}
+
+#[test]
+fn the_parts_come_back_by_value() {
+    let (outcome, _) = run(5, 1, None);
+    let (value, log) = outcome.into_parts();
+    assert_eq!(value, Some(2));
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].error(), Some(&Fault::Connection(1)));
+    let (outcome, _) = run(2, 5, None);
+    assert_eq!(outcome.into_parts().0, None);
 }
 
 #[test]
