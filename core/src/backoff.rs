@@ -127,6 +127,28 @@ impl Backoff {
         }
     }
 
+    /// The delay before retry `n` with this schedule's jitter drawn from `rng`.
+    ///
+    /// `previous_ms` is the delay before the previous retry (the base delay for retry 1); only
+    /// decorrelated jitter uses it. [`BackoffState`] keeps it for you; this form suits a caller
+    /// that knows `n` and wants one delay, which for every other kind costs the same as
+    /// [`delay_ms`](Self::delay_ms) plus one draw, whatever `n` is.
+    pub fn jittered_delay_ms<R: Rng + ?Sized>(&self, n: u32, previous_ms: u32, rng: &mut R) -> u32 {
+        let capped = self.delay_ms(n);
+        match self.jitter {
+            Jitter::None => capped,
+            Jitter::Equal => capped.saturating_sub(uniform_inclusive(rng, 0, capped / 2)),
+            Jitter::Full => uniform_inclusive(rng, 0, capped),
+            Jitter::Decorrelated => {
+                // Three additions, not a multiply: no overflow check to link on a Cortex-M0.
+                let high = previous_ms
+                    .saturating_add(previous_ms)
+                    .saturating_add(previous_ms);
+                uniform_inclusive(rng, self.base_ms, high).min(self.cap_ms)
+            }
+        }
+    }
+
     /// Per-run state for drawing successive delays from this schedule.
     pub const fn start(&self) -> BackoffState {
         BackoffState {
@@ -226,22 +248,9 @@ impl BackoffState {
     /// Callers pass `None` only for schedules whose jitter is [`Jitter::None`].
     pub(crate) fn next<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: Option<&mut R>) -> u32 {
         self.retries = self.retries.saturating_add(1);
-        let capped = backoff.delay_ms(self.retries);
-        let Some(rng) = rng else {
-            return capped;
-        };
-        let delay = match backoff.jitter {
-            Jitter::None => capped,
-            Jitter::Equal => capped.saturating_sub(uniform_inclusive(rng, 0, capped / 2)),
-            Jitter::Full => uniform_inclusive(rng, 0, capped),
-            Jitter::Decorrelated => {
-                // Three additions, not a multiply: no overflow check to link on a Cortex-M0.
-                let high = self
-                    .previous_ms
-                    .saturating_add(self.previous_ms)
-                    .saturating_add(self.previous_ms);
-                uniform_inclusive(rng, backoff.base_ms, high).min(backoff.cap_ms)
-            }
+        let delay = match rng {
+            Some(rng) => backoff.jittered_delay_ms(self.retries, self.previous_ms, rng),
+            None => backoff.delay_ms(self.retries),
         };
         self.previous_ms = delay;
         delay

@@ -1,5 +1,6 @@
 //! Project tasks beyond plain cargo. `cargo xtask ci` runs every check and test.
 
+mod bench;
 mod elf;
 mod firmware;
 mod mutants;
@@ -20,7 +21,8 @@ tasks:
   firmware --board BOARD    build the firmware, run it in QEMU, print its log, exit with its
                             status (BOARD: lm3s6965evb or microbit)
   size                      flash and RAM of the firmware, and the flash the retry engine adds
-  mutants                   mutation testing of the core (slow; not part of ci)";
+  mutants                   mutation testing of the core (slow; not part of ci)
+  bench                     the host benchmarks beside backon, backoff and exponential-backoff";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         ["firmware", "--board", board] => return firmware(board),
         ["size"] => Thumb::ensure().and_then(size::report),
         ["mutants"] => mutants::run(&firmware::root()),
+        ["bench"] => bench::run(&firmware::root()),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())

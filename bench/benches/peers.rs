@@ -1,0 +1,197 @@
+//! retry-backoff beside backon, backoff and exponential-backoff, on equivalent policies:
+//! exponential, factor 2, base 100 ms, cap 60 s, with and without jitter.
+//!
+//! Each peer is used as its docs show, with sleeping replaced by a no-op where the library
+//! allows it. Where a peer cannot express the policy exactly, the README says what was compared.
+//! `cargo xtask bench` runs this and prints the table with ratios.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
+use retry_backoff::{Backoff, Delay, Factor, Jitter, Policy, Retry};
+
+const BASE: Duration = Duration::from_millis(100);
+const CAP: Duration = Duration::from_secs(60);
+/// Attempt numbers: an early retry, and one long past the cap.
+const SMALL: u32 = 3;
+const SATURATED: u32 = 1000;
+
+fn ours(jitter: Jitter) -> Backoff {
+    Backoff::new(100, 60_000, Factor::TWO, jitter).unwrap()
+}
+
+fn backon(jitter: bool) -> backon::ExponentialBackoff {
+    use backon::BackoffBuilder;
+    backon_builder(jitter, SATURATED as usize + 1).build()
+}
+
+fn backon_builder(jitter: bool, max_times: usize) -> backon::ExponentialBuilder {
+    let builder = backon::ExponentialBuilder::new()
+        .with_min_delay(BASE)
+        .with_max_delay(CAP)
+        .with_factor(2.0)
+        .with_max_times(max_times)
+        .with_jitter_seed(7);
+    if jitter {
+        builder.with_jitter()
+    } else {
+        builder
+    }
+}
+
+fn backoff_04(randomization: f64) -> backoff::ExponentialBackoff {
+    backoff::ExponentialBackoffBuilder::new()
+        .with_initial_interval(BASE)
+        .with_multiplier(2.0)
+        .with_max_interval(CAP)
+        .with_randomization_factor(randomization)
+        .with_max_elapsed_time(None)
+        .build()
+}
+
+fn exponential_backoff(jitter: f32) -> exponential_backoff::Backoff {
+    let mut b = exponential_backoff::Backoff::new(SATURATED + 2, BASE, CAP);
+    b.set_factor(2);
+    b.set_jitter(jitter);
+    b
+}
+
+/// The delay before retry `n`, from a fresh schedule, as each library computes it.
+fn delay_for_attempt(c: &mut Criterion, n: u32, jitter: bool) {
+    let name = format!("delay_n{n}{}", if jitter { "_jitter" } else { "" });
+    let mut group = c.benchmark_group(&name);
+    let kind = if jitter { Jitter::Equal } else { Jitter::None };
+    let schedule = ours(kind);
+    let mut rng = XorShiftRng::seed_from_u64(7);
+    group.bench_function("retry-backoff", |b| {
+        b.iter(|| schedule.jittered_delay_ms(black_box(n), 100, &mut rng))
+    });
+    group.bench_function("backon", |b| {
+        b.iter(|| backon(jitter).nth(black_box(n) as usize - 1))
+    });
+    group.bench_function("backoff", |b| {
+        b.iter(|| {
+            use backoff::backoff::Backoff as _;
+            let mut schedule = backoff_04(if jitter { 0.5 } else { 0.0 });
+            (1..black_box(n)).for_each(|_| {
+                schedule.next_backoff();
+            });
+            schedule.next_backoff()
+        })
+    });
+    group.bench_function("exponential-backoff", |b| {
+        let schedule = exponential_backoff(if jitter { 0.5 } else { 0.0 });
+        b.iter(|| schedule.iter().nth(black_box(n) as usize - 1))
+    });
+    group.finish();
+}
+
+/// An operation that fails four times, then succeeds: a run of five attempts.
+fn flaky() -> impl FnMut() -> Result<u32, &'static str> {
+    let mut calls = 0;
+    move || {
+        calls += 1;
+        if calls < 5 { Err("timeout") } else { Ok(calls) }
+    }
+}
+
+struct NoSleep;
+impl Delay for NoSleep {
+    fn delay_ms(&mut self, ms: u32) {
+        black_box(ms);
+    }
+}
+
+/// A whole run of five attempts with a sleeper that does nothing.
+fn run_of_five(c: &mut Criterion, jitter: bool) {
+    let name = format!("run5{}", if jitter { "_jitter" } else { "" });
+    let mut group = c.benchmark_group(&name);
+    let kind = if jitter { Jitter::Equal } else { Jitter::None };
+    let policy: Policy<5> = Policy::builder()
+        .max_attempts(5)
+        .base_delay_ms(100)
+        .jitter(kind)
+        .build()
+        .unwrap();
+    group.bench_function("retry-backoff", |b| {
+        b.iter(|| {
+            Retry::new(policy, NoSleep, XorShiftRng::seed_from_u64(7))
+                .call(flaky())
+                .total_delay_ms()
+        })
+    });
+    group.bench_function("backon", |b| {
+        use backon::BlockingRetryable;
+        b.iter(|| {
+            flaky()
+                .retry(backon_builder(jitter, 4))
+                .sleep(|d| {
+                    black_box(d);
+                })
+                .call()
+        })
+    });
+    group.bench_function("backoff", |b| {
+        // backoff::retry sleeps with std::thread::sleep and cannot be given another sleeper,
+        // so this is the loop its docs show for using a schedule by hand.
+        use backoff::backoff::Backoff as _;
+        b.iter(|| {
+            let mut schedule = backoff_04(if jitter { 0.5 } else { 0.0 });
+            let mut op = flaky();
+            loop {
+                match op() {
+                    Ok(v) => break Some(v),
+                    Err(_) => match schedule.next_backoff() {
+                        Some(d) => {
+                            black_box(d);
+                        }
+                        None => break None,
+                    },
+                }
+            }
+        })
+    });
+    group.bench_function("exponential-backoff", |b| {
+        let schedule = {
+            let mut s = exponential_backoff(if jitter { 0.5 } else { 0.0 });
+            s.set_max_attempts(5);
+            s
+        };
+        b.iter(|| {
+            let mut op = flaky();
+            for delay in &schedule {
+                match op() {
+                    Ok(v) => return Some(v),
+                    Err(_) => match delay {
+                        Some(d) => {
+                            black_box(d);
+                        }
+                        None => return None,
+                    },
+                }
+            }
+            None
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    for jitter in [false, true] {
+        delay_for_attempt(c, SMALL, jitter);
+        delay_for_attempt(c, SATURATED, jitter);
+        run_of_five(c, jitter);
+    }
+}
+
+criterion_group! {
+    name = peers;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(peers);
