@@ -38,7 +38,9 @@ fn output(i: usize, value: u32) {
 fn main() -> ! {
     #[cfg(feature = "retry")]
     engine::run();
-    #[cfg(not(feature = "retry"))]
+    #[cfg(feature = "float-seed")]
+    float_seed::run();
+    #[cfg(not(any(feature = "retry", feature = "float-seed")))]
     for i in 0..4 {
         output(i, input(i) ^ input(i + 4));
     }
@@ -81,7 +83,8 @@ mod engine {
         u64::from(input(4)) << 32 | u64::from(input(5))
     }
 
-    /// What firmware uses: 5 attempts, 100 ms base, 10 s cap, factor 2 (or 1.5), equal jitter.
+    /// What firmware uses: 5 attempts, 100 ms base, 10 s cap, factor 2 (or 1.5), equal jitter
+    /// (or none, or decorrelated).
     #[cfg(not(feature = "any-policy"))]
     pub fn run() {
         const FACTOR: Factor = if cfg!(feature = "decimal-factor") {
@@ -89,12 +92,19 @@ mod engine {
         } else {
             Factor::TWO
         };
+        const JITTER: Jitter = if cfg!(feature = "no-jitter") {
+            Jitter::None
+        } else if cfg!(feature = "decorrelated") {
+            Jitter::Decorrelated
+        } else {
+            Jitter::Equal
+        };
         const POLICY: Policy<8> = Policy::builder()
             .max_attempts(5)
             .base_delay_ms(100)
             .max_delay_ms(10_000)
             .factor(FACTOR)
-            .jitter(Jitter::Equal)
+            .jitter(JITTER)
             .build_or_panic();
         let outcome = Retry::new(POLICY, VolatileDelay, XorShiftRng::seed_from_u64(seed()))
             .when(|e: &u32| *e != input(6))
@@ -153,6 +163,25 @@ mod engine {
             }
         };
         report(&outcome);
+    }
+}
+
+/// The seed's `compute_delay`, transcribed to `f64` as a float-minded port would do it:
+/// `min(base * factor^(attempt-1), max)`, times `0.5 + random * 0.5`, rounded to 4 places.
+#[cfg(feature = "float-seed")]
+mod float_seed {
+    use super::{input, output};
+
+    fn compute_delay(attempt: u32, base: f64, factor: f64, max: f64, random: f64) -> f64 {
+        let delay = libm::fmin(base * libm::pow(factor, f64::from(attempt) - 1.0), max);
+        let delay = delay * (0.5 + random * 0.5);
+        libm::round(delay * 10_000.0) / 10_000.0
+    }
+
+    pub fn run() {
+        let random = f64::from(input(4)) / 4_294_967_296.0;
+        let seconds = compute_delay(input(0), 0.1, 2.0, 10.0, random);
+        output(0, (seconds * 1000.0) as u32);
     }
 }
 
