@@ -93,6 +93,7 @@ impl Backoff {
     /// whole-millisecond result is therefore the exact one unless the exact value falls within
     /// that margin below a whole millisecond. The sequence never decreases and stays at the cap
     /// once it gets there.
+    #[inline]
     pub const fn delay_ms(&self, n: u32) -> u32 {
         if self.base_ms == 0 {
             return 0;
@@ -133,6 +134,7 @@ impl Backoff {
     /// decorrelated jitter uses it. [`BackoffState`] keeps it for you; this form suits a caller
     /// that knows `n` and wants one delay, which for every other kind costs the same as
     /// [`delay_ms`](Self::delay_ms) plus one draw, whatever `n` is.
+    #[inline]
     pub fn jittered_delay_ms<R: Rng + ?Sized>(&self, n: u32, previous_ms: u32, rng: &mut R) -> u32 {
         let capped = self.delay_ms(n);
         match self.jitter {
