@@ -35,7 +35,10 @@
 //! let first = outcome.log()[0].slept_ms().unwrap();
 //! assert!((500..=1000).contains(&first));
 //! // ... and no sleep after the last attempt.
-//! assert!(matches!(outcome.log()[2].outcome, AttemptOutcome::OutOfAttempts(_)));
+//! assert!(matches!(
+//!     outcome.log()[2].outcome,
+//!     AttemptOutcome::Stopped { reason: StopReason::AttemptsExhausted, .. }
+//! ));
 //! assert_eq!(outcome.total_delay_ms(), clock.slept_ms());
 //! ```
 //!
@@ -46,8 +49,12 @@
 #![deny(missing_docs)]
 
 mod backoff;
+mod budget;
+mod clock;
+mod decision;
 mod delay;
 mod factor;
+mod hook;
 mod jitter;
 mod log;
 mod mock;
@@ -56,10 +63,16 @@ mod retry;
 mod wide;
 
 pub use backoff::{Backoff, BackoffState};
+#[cfg(target_has_atomic = "32")]
+pub use budget::SharedTokenBucket;
+pub use budget::{BucketRates, NoBudget, RetryBudget, TokenBucket};
+pub use clock::{Clock, NoClock};
+pub use decision::{Decision, HintAboveCap, RetryAll, RetryOn};
 pub use delay::{Delay, HalDelay};
 pub use factor::Factor;
+pub use hook::{BeforeSleep, NoHook};
 pub use jitter::Jitter;
 pub use log::{Attempt, AttemptLog, AttemptOutcome, StopReason};
 pub use mock::MockClock;
 pub use policy::{Policy, PolicyBuilder, PolicyError};
-pub use retry::{NoRng, Outcome, Retry, RetryAll, RetryOn};
+pub use retry::{NoRng, Outcome, Retry};

@@ -28,24 +28,32 @@ impl<E> Attempt<E> {
 
 /// How one call of the operation ended.
 ///
-/// Only a retried failure carries a delay: the engine never sleeps after a success, a
-/// non-retryable error, or the last attempt.
+/// Only a retried failure carries a delay: the engine never sleeps after a success or after the
+/// attempt that ends the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum AttemptOutcome<E> {
     /// The call succeeded; the run ends.
     Succeeded,
-    /// The call failed with a retryable error; the engine slept `slept_ms` and called again.
+    /// The call failed and was retried: the engine slept `slept_ms`, then called again.
     Retried {
         /// The error the call returned.
         error: E,
         /// The milliseconds slept before the next call.
         slept_ms: u32,
+        /// The delay the predicate asked for with
+        /// [`Decision::RetryAfter`](crate::Decision::RetryAfter), if it did; `slept_ms` is the
+        /// longer of it and the policy's delay.
+        hint_ms: Option<u32>,
     },
-    /// The call failed with an error the predicate refused to retry; the run ends.
-    NotRetryable(E),
-    /// The call failed and was the last attempt the policy allows; the run ends.
-    OutOfAttempts(E),
+    /// The call failed and the run ends here, for `reason` (never
+    /// [`StopReason::Succeeded`]).
+    Stopped {
+        /// The error the call returned.
+        error: E,
+        /// Why no retry followed.
+        reason: StopReason,
+    },
 }
 
 impl<E> AttemptOutcome<E> {
@@ -53,9 +61,9 @@ impl<E> AttemptOutcome<E> {
     pub fn error(&self) -> Option<&E> {
         match self {
             AttemptOutcome::Succeeded => None,
-            AttemptOutcome::Retried { error, .. }
-            | AttemptOutcome::NotRetryable(error)
-            | AttemptOutcome::OutOfAttempts(error) => Some(error),
+            AttemptOutcome::Retried { error, .. } | AttemptOutcome::Stopped { error, .. } => {
+                Some(error)
+            }
         }
     }
 
@@ -74,8 +82,18 @@ impl<E> AttemptOutcome<E> {
 pub enum StopReason {
     /// The operation succeeded.
     Succeeded,
-    /// The operation failed with an error the predicate refused to retry.
+    /// The predicate decided the error is not worth retrying.
     NotRetryable,
     /// Every attempt the policy allows failed.
     AttemptsExhausted,
+    /// The next sleep would have taken the slept total over the policy's delay budget.
+    DelayBudgetExhausted,
+    /// The next sleep would have ended past the run's deadline (or the deadline had already
+    /// passed when the attempt failed).
+    DeadlineExceeded,
+    /// The shared retry budget could not pay for another retry.
+    RetryBudgetExhausted,
+    /// The predicate hinted a delay above the cap and the policy says
+    /// [`HintAboveCap::Stop`](crate::HintAboveCap::Stop).
+    HintAboveCap,
 }

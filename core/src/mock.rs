@@ -2,10 +2,10 @@
 
 use core::cell::Cell;
 
-use crate::Delay;
+use crate::{Clock, Delay};
 
-/// A [`Delay`] that advances virtual time instead of sleeping, and records the first `M`
-/// sleeps it was asked for.
+/// A [`Delay`] (and an embedded-hal-async `DelayNs`, and a [`Clock`]) that advances virtual
+/// time instead of sleeping, and records the first `M` sleeps it was asked for.
 ///
 /// Its state sits in [`Cell`]s, so `&MockClock` is a `Delay` too: the engine can sleep on it
 /// while the operation reads [`now_ms`](Self::now_ms) or spends time with
@@ -97,5 +97,27 @@ impl<const M: usize> Delay for MockClock<M> {
 impl<const M: usize> Delay for &MockClock<M> {
     fn delay_ms(&mut self, ms: u32) {
         self.sleep(ms)
+    }
+}
+
+impl<const M: usize> Clock for MockClock<M> {
+    fn now_ms(&self) -> u64 {
+        self.now_ms.get()
+    }
+}
+
+/// For async runs: a millisecond sleep is recorded as one; finer sleeps round up to whole
+/// milliseconds, since the clock counts nothing finer.
+impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
+    async fn delay_ns(&mut self, ns: u32) {
+        self.sleep(ns.div_ceil(1_000_000));
+    }
+
+    async fn delay_us(&mut self, us: u32) {
+        self.sleep(us.div_ceil(1000));
+    }
+
+    async fn delay_ms(&mut self, ms: u32) {
+        self.sleep(ms);
     }
 }

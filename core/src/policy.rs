@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::{Backoff, Factor, Jitter};
+use crate::{Backoff, Factor, HintAboveCap, Jitter};
 
 /// A validated retry policy whose attempt log holds up to `N` records.
 ///
@@ -35,6 +35,8 @@ use crate::{Backoff, Factor, Jitter};
 pub struct Policy<const N: usize> {
     max_attempts: u32,
     backoff: Backoff,
+    delay_budget_ms: Option<u64>,
+    hint_above_cap: HintAboveCap,
 }
 
 impl<const N: usize> Policy<N> {
@@ -46,6 +48,8 @@ impl<const N: usize> Policy<N> {
             max_delay_ms: 60_000,
             factor: Factor::TWO,
             jitter: Jitter::Equal,
+            delay_budget_ms: None,
+            hint_above_cap: HintAboveCap::Honour,
         }
     }
 
@@ -57,6 +61,16 @@ impl<const N: usize> Policy<N> {
     /// The delay schedule between attempts.
     pub const fn backoff(&self) -> &Backoff {
         &self.backoff
+    }
+
+    /// The most milliseconds a run may sleep in all, if limited.
+    pub const fn delay_budget_ms(&self) -> Option<u64> {
+        self.delay_budget_ms
+    }
+
+    /// What a hinted delay above the cap does.
+    pub const fn hint_above_cap(&self) -> HintAboveCap {
+        self.hint_above_cap
     }
 
     /// The capacity of the attempt log, `N`.
@@ -75,6 +89,8 @@ pub struct PolicyBuilder<const N: usize> {
     max_delay_ms: u32,
     factor: Factor,
     jitter: Jitter,
+    delay_budget_ms: Option<u64>,
+    hint_above_cap: HintAboveCap,
 }
 
 impl<const N: usize> PolicyBuilder<N> {
@@ -108,6 +124,19 @@ impl<const N: usize> PolicyBuilder<N> {
         self
     }
 
+    /// Limits the total a run may sleep: the run stops rather than sleep when the next sleep
+    /// would take the slept total over `ms` (a sleep that reaches it exactly is taken).
+    pub const fn delay_budget_ms(mut self, ms: u64) -> Self {
+        self.delay_budget_ms = Some(ms);
+        self
+    }
+
+    /// What a hinted delay above the cap does; see [`HintAboveCap`] for the default and why.
+    pub const fn hint_above_cap(mut self, choice: HintAboveCap) -> Self {
+        self.hint_above_cap = choice;
+        self
+    }
+
     /// Checks the settings and builds the policy.
     ///
     /// # Errors
@@ -133,6 +162,8 @@ impl<const N: usize> PolicyBuilder<N> {
             Ok(backoff) => Ok(Policy {
                 max_attempts: self.max_attempts,
                 backoff,
+                delay_budget_ms: self.delay_budget_ms,
+                hint_above_cap: self.hint_above_cap,
             }),
             Err(error) => Err(error),
         }

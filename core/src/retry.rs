@@ -2,36 +2,15 @@
 //! error is not worth retrying, sleeping between calls.
 
 use core::convert::Infallible;
+use core::future::Future;
 
 use rand_core::{Rng, TryRng};
 
 use crate::{
-    Attempt, AttemptLog, AttemptOutcome, BackoffState, Delay, Policy, PolicyError, StopReason,
+    Attempt, AttemptLog, AttemptOutcome, BackoffState, BeforeSleep, Clock, Decision, Delay,
+    HintAboveCap, NoBudget, NoClock, NoHook, Policy, PolicyError, RetryAll, RetryBudget, RetryOn,
+    StopReason,
 };
-
-/// Decides whether an error is worth another attempt, like the seed's `retry_on`.
-///
-/// Implemented for every `FnMut(&E) -> bool`, and by [`RetryAll`], the default.
-pub trait RetryOn<E> {
-    /// `true` to retry after `error` (if attempts remain), `false` to stop at once.
-    fn retry_on(&mut self, error: &E) -> bool;
-}
-
-impl<E, F: FnMut(&E) -> bool> RetryOn<E> for F {
-    fn retry_on(&mut self, error: &E) -> bool {
-        self(error)
-    }
-}
-
-/// Retries every error: the default, as the seed's `retry_on=(Exception,)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RetryAll;
-
-impl<E> RetryOn<E> for RetryAll {
-    fn retry_on(&mut self, _error: &E) -> bool {
-        true
-    }
-}
 
 /// The generator type of a run without jitter. It has no values, so a jittered policy can never
 /// be handed one by mistake.
@@ -51,8 +30,9 @@ impl TryRng for NoRng {
     }
 }
 
-/// A configured retry: a policy, something to sleep on, randomness for jitter, and a
-/// [`RetryOn`] predicate. [`call`](Self::call) runs an operation under it.
+/// A configured retry: a policy, something to sleep on, randomness for jitter, a [`RetryOn`]
+/// predicate, and optionally a deadline, a [`BeforeSleep`] hook and a shared [`RetryBudget`].
+/// [`call`](Self::call) (or [`call_async`](Self::call_async)) runs an operation under it.
 ///
 /// ```
 /// use rand_core::SeedableRng;
@@ -79,14 +59,24 @@ impl TryRng for NoRng {
 /// assert_eq!(outcome.total_delay_ms(), clock.slept_ms());
 /// ```
 #[derive(Debug)]
-pub struct Retry<D, R, P, const N: usize> {
+pub struct Retry<D, R, const N: usize, P = RetryAll, C = NoClock, H = NoHook, B = NoBudget> {
     policy: Policy<N>,
     delay: D,
     rng: Option<R>,
     retry_on: P,
+    deadline: Option<Deadline<C>>,
+    before_sleep: H,
+    budget: Option<B>,
 }
 
-impl<D: Delay, R: Rng, const N: usize> Retry<D, R, RetryAll, N> {
+/// A run's deadline: `ms` after the run starts, on `clock`.
+#[derive(Debug)]
+struct Deadline<C> {
+    clock: C,
+    ms: u64,
+}
+
+impl<D, R: Rng, const N: usize> Retry<D, R, N> {
     /// A retry under `policy` that sleeps on `delay` and draws jitter from `rng`, retrying
     /// every error until [`when`](Self::when) says otherwise.
     ///
@@ -97,11 +87,14 @@ impl<D: Delay, R: Rng, const N: usize> Retry<D, R, RetryAll, N> {
             delay,
             rng: Some(rng),
             retry_on: RetryAll,
+            deadline: None,
+            before_sleep: NoHook,
+            budget: None,
         }
     }
 }
 
-impl<D: Delay, const N: usize> Retry<D, NoRng, RetryAll, N> {
+impl<D, const N: usize> Retry<D, NoRng, N> {
     /// A retry with no random number generator, for a policy without jitter.
     ///
     /// For a `const` policy the check can also run at compile time:
@@ -133,22 +126,73 @@ impl<D: Delay, const N: usize> Retry<D, NoRng, RetryAll, N> {
             delay,
             rng: None,
             retry_on: RetryAll,
+            deadline: None,
+            before_sleep: NoHook,
+            budget: None,
         })
     }
 }
 
-impl<D, R, P, const N: usize> Retry<D, R, P, N> {
-    /// Retries only the errors for which `retry_on` returns `true`; any other error ends the run
-    /// at once, with no sleep.
+impl<D, R, const N: usize, P, C, H, B> Retry<D, R, N, P, C, H, B> {
+    /// Decides after each error what to do: stop, retry on the policy's schedule, or retry after
+    /// a hinted delay ([`Decision`]). A closure may return a `bool` (retry or stop) or a
+    /// `Decision`. An error it refuses ends the run at once, with no sleep.
     ///
     /// The error type is not known until [`call`](Self::call), so a closure names it:
     /// `.when(|e: &MyError| e.is_transient())`, or pass a function: `.when(MyError::is_transient)`.
-    pub fn when<Q>(self, retry_on: Q) -> Retry<D, R, Q, N> {
+    pub fn when<Q>(self, retry_on: Q) -> Retry<D, R, N, Q, C, H, B> {
         Retry {
             policy: self.policy,
             delay: self.delay,
             rng: self.rng,
             retry_on,
+            deadline: self.deadline,
+            before_sleep: self.before_sleep,
+            budget: self.budget,
+        }
+    }
+
+    /// Ends each run rather than sleep past `ms` milliseconds after it starts, as `clock` tells
+    /// time. The deadline is measured from the start of [`call`](Self::call), before the first
+    /// attempt, so the operation's own run time counts against it; an attempt that fails after
+    /// the deadline (one that started before it and ran past it) is not retried.
+    pub fn deadline_ms<C2: Clock>(self, clock: C2, ms: u64) -> Retry<D, R, N, P, C2, H, B> {
+        Retry {
+            policy: self.policy,
+            delay: self.delay,
+            rng: self.rng,
+            retry_on: self.retry_on,
+            deadline: Some(Deadline { clock, ms }),
+            before_sleep: self.before_sleep,
+            budget: self.budget,
+        }
+    }
+
+    /// Calls `hook` before each sleep with the attempt number, its error and the delay: a
+    /// place to log, or to feed a watchdog.
+    pub fn before_sleep<H2>(self, hook: H2) -> Retry<D, R, N, P, C, H2, B> {
+        Retry {
+            policy: self.policy,
+            delay: self.delay,
+            rng: self.rng,
+            retry_on: self.retry_on,
+            deadline: self.deadline,
+            before_sleep: hook,
+            budget: self.budget,
+        }
+    }
+
+    /// Draws every retry from `budget`, shared with other operations (pass `&bucket`); a run
+    /// the budget cannot pay for stops instead of retrying, and each success refills it.
+    pub fn retry_budget<B2: RetryBudget>(self, budget: B2) -> Retry<D, R, N, P, C, H, B2> {
+        Retry {
+            policy: self.policy,
+            delay: self.delay,
+            rng: self.rng,
+            retry_on: self.retry_on,
+            deadline: self.deadline,
+            before_sleep: self.before_sleep,
+            budget: Some(budget),
         }
     }
 
@@ -158,28 +202,103 @@ impl<D, R, P, const N: usize> Retry<D, R, P, N> {
     }
 }
 
-impl<D: Delay, R: Rng, P, const N: usize> Retry<D, R, P, N> {
-    /// Calls `op` until it succeeds, returns an error the predicate refuses, or the policy's
-    /// attempts run out, sleeping the policy's delay between calls and never after the last.
+impl<D: Delay, R: Rng, const N: usize, P, C: Clock, H, B: RetryBudget> Retry<D, R, N, P, C, H, B> {
+    /// Calls `op` until it succeeds or a stop rule ends the run (the predicate refuses the error,
+    /// attempts run out, or the delay budget, the deadline or the retry budget would be
+    /// exceeded), sleeping between calls and never after the last.
     ///
     /// Each call starts a fresh schedule, so one `Retry` can run many operations.
     pub fn call<T, E, F>(&mut self, mut op: F) -> Outcome<T, E, N>
     where
         F: FnMut() -> Result<T, E>,
         P: RetryOn<E>,
+        H: BeforeSleep<E>,
     {
         // Filled in place and returned as is, so the log is not copied.
-        let mut outcome = Outcome {
-            value: None,
-            log: AttemptLog::new(),
-            stop: StopReason::AttemptsExhausted,
+        let mut outcome = Outcome::new();
+        let mut controls = Controls {
+            rng: self.rng.as_mut(),
+            retry_on: &mut self.retry_on,
+            deadline: self.deadline.as_ref(),
+            before_sleep: &mut self.before_sleep,
+            budget: self.budget.as_ref(),
         };
-        let mut run = Run::new(&self.policy);
-        while let Some(ms) = run.settle(&mut outcome, op(), &mut self.retry_on, self.rng.as_mut()) {
+        let mut run = Run::new(&self.policy, controls.deadline);
+        while let Some(ms) = run.settle(&mut outcome, op(), &mut controls) {
             self.delay.delay_ms(ms);
         }
         outcome
     }
+}
+
+impl<D, R, const N: usize, P, C, H, B> Retry<D, R, N, P, C, H, B>
+where
+    D: embedded_hal_async::delay::DelayNs,
+    R: Rng,
+    C: Clock,
+    B: RetryBudget,
+{
+    /// As [`call`](Self::call), for an async operation, sleeping through an embedded-hal-async
+    /// `DelayNs` (embassy's, or any executor's). The rules, the log and the outcome are the same:
+    /// both run the same bookkeeping.
+    ///
+    /// ```
+    /// use retry_backoff::{Jitter, MockClock, Policy, Retry};
+    ///
+    /// const POLICY: Policy<4> = Policy::builder().max_attempts(4).base_delay_ms(10)
+    ///     .jitter(Jitter::None).build_or_panic();
+    ///
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop {
+    /// #         if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #     }
+    /// # }
+    /// let clock = MockClock::<4>::new();
+    /// let mut calls = 0;
+    /// let outcome = block_on(async {
+    ///     Retry::without_jitter(POLICY, &clock).unwrap()
+    ///         .call_async(|| {
+    ///             calls += 1;
+    ///             let result = if calls < 3 { Err("busy") } else { Ok(calls) };
+    ///             async move { result }
+    ///         })
+    ///         .await
+    /// });
+    /// assert_eq!(outcome.value(), Some(&3));
+    /// assert_eq!(clock.sleeps().as_slice(), [10, 20]);
+    /// ```
+    pub async fn call_async<T, E, F, Fut>(&mut self, mut op: F) -> Outcome<T, E, N>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+    {
+        let mut outcome = Outcome::new();
+        let mut controls = Controls {
+            rng: self.rng.as_mut(),
+            retry_on: &mut self.retry_on,
+            deadline: self.deadline.as_ref(),
+            before_sleep: &mut self.before_sleep,
+            budget: self.budget.as_ref(),
+        };
+        let mut run = Run::new(&self.policy, controls.deadline);
+        while let Some(ms) = run.settle(&mut outcome, op().await, &mut controls) {
+            self.delay.delay_ms(ms).await;
+        }
+        outcome
+    }
+}
+
+/// What a run consults after each attempt, borrowed from the [`Retry`] for the run.
+struct Controls<'a, R, P, C, H, B> {
+    rng: Option<&'a mut R>,
+    retry_on: &'a mut P,
+    deadline: Option<&'a Deadline<C>>,
+    before_sleep: &'a mut H,
+    budget: Option<&'a B>,
 }
 
 /// The bookkeeping of one run, apart from calling and sleeping, so that every way of calling
@@ -188,44 +307,63 @@ struct Run<'p, const N: usize> {
     policy: &'p Policy<N>,
     schedule: BackoffState,
     attempt: u32,
+    slept_ms: u64,
+    /// The deadline clock's reading when the run started, if there is a deadline.
+    started_ms: Option<u64>,
 }
 
 impl<'p, const N: usize> Run<'p, N> {
-    fn new(policy: &'p Policy<N>) -> Self {
+    fn new<C: Clock>(policy: &'p Policy<N>, deadline: Option<&Deadline<C>>) -> Self {
         Run {
             policy,
             schedule: policy.backoff().start(),
             attempt: 1,
+            slept_ms: 0,
+            started_ms: deadline.map(|d| d.clock.now_ms()),
         }
     }
 
     /// Records the result of the current attempt in `outcome`; returns the milliseconds to
     /// sleep before the next attempt, or `None` when the run is over.
-    fn settle<T, E, P: RetryOn<E>, R: Rng>(
+    fn settle<T, E, R, P, C, H, B>(
         &mut self,
         outcome: &mut Outcome<T, E, N>,
         result: Result<T, E>,
-        retry_on: &mut P,
-        rng: Option<&mut R>,
-    ) -> Option<u32> {
+        controls: &mut Controls<'_, R, P, C, H, B>,
+    ) -> Option<u32>
+    where
+        R: Rng,
+        P: RetryOn<E>,
+        C: Clock,
+        H: BeforeSleep<E>,
+        B: RetryBudget,
+    {
         let (record, next) = match result {
             Ok(value) => {
                 outcome.value = Some(value);
                 outcome.stop = StopReason::Succeeded;
+                if let Some(budget) = controls.budget {
+                    budget.refill();
+                }
                 (AttemptOutcome::Succeeded, None)
             }
-            Err(error) if !retry_on.retry_on(&error) => {
-                outcome.stop = StopReason::NotRetryable;
-                (AttemptOutcome::NotRetryable(error), None)
-            }
-            Err(error) if self.attempt >= self.policy.max_attempts() => {
-                outcome.stop = StopReason::AttemptsExhausted;
-                (AttemptOutcome::OutOfAttempts(error), None)
-            }
-            Err(error) => {
-                let slept_ms = self.schedule.next(self.policy.backoff(), rng);
-                (AttemptOutcome::Retried { error, slept_ms }, Some(slept_ms))
-            }
+            Err(error) => match self.next_delay(&error, controls) {
+                Ok((slept_ms, hint_ms)) => {
+                    controls
+                        .before_sleep
+                        .before_sleep(self.attempt, &error, slept_ms);
+                    let retried = AttemptOutcome::Retried {
+                        error,
+                        slept_ms,
+                        hint_ms,
+                    };
+                    (retried, Some(slept_ms))
+                }
+                Err(reason) => {
+                    outcome.stop = reason;
+                    (AttemptOutcome::Stopped { error, reason }, None)
+                }
+            },
         };
         // Cannot fail: the policy was checked to allow at most N attempts.
         let _ = outcome.log.push(Attempt {
@@ -234,6 +372,57 @@ impl<'p, const N: usize> Run<'p, N> {
         });
         self.attempt = self.attempt.saturating_add(1);
         next
+    }
+
+    /// After `error`: the delay to sleep before the next attempt (and the hinted delay, if
+    /// any), or why the run stops. The stop rules are checked in order, and the retry budget is
+    /// charged only when every other rule allows the retry.
+    fn next_delay<E, R, P, C, H, B>(
+        &mut self,
+        error: &E,
+        controls: &mut Controls<'_, R, P, C, H, B>,
+    ) -> Result<(u32, Option<u32>), StopReason>
+    where
+        R: Rng,
+        P: RetryOn<E>,
+        C: Clock,
+        B: RetryBudget,
+    {
+        let hint = match controls.retry_on.decide(error) {
+            Decision::Stop => return Err(StopReason::NotRetryable),
+            Decision::Retry => None,
+            Decision::RetryAfter(ms) => Some(ms),
+        };
+        if self.attempt >= self.policy.max_attempts() {
+            return Err(StopReason::AttemptsExhausted);
+        }
+        let backoff = self.policy.backoff();
+        if hint.is_some_and(|ms| ms > backoff.cap_ms())
+            && self.policy.hint_above_cap() == HintAboveCap::Stop
+        {
+            return Err(StopReason::HintAboveCap);
+        }
+        let scheduled = self.schedule.next(backoff, controls.rng.as_deref_mut());
+        let delay = hint.map_or(scheduled, |ms| ms.max(scheduled));
+        let slept = self.slept_ms.saturating_add(u64::from(delay));
+        if self
+            .policy
+            .delay_budget_ms()
+            .is_some_and(|budget| slept > budget)
+        {
+            return Err(StopReason::DelayBudgetExhausted);
+        }
+        if let (Some(deadline), Some(started)) = (controls.deadline, self.started_ms) {
+            let wakes = deadline.clock.now_ms().saturating_add(u64::from(delay));
+            if wakes > started.saturating_add(deadline.ms) {
+                return Err(StopReason::DeadlineExceeded);
+            }
+        }
+        if controls.budget.is_some_and(|budget| !budget.try_spend()) {
+            return Err(StopReason::RetryBudgetExhausted);
+        }
+        self.slept_ms = slept;
+        Ok((delay, hint))
     }
 }
 
@@ -248,6 +437,15 @@ pub struct Outcome<T, E, const N: usize> {
 }
 
 impl<T, E, const N: usize> Outcome<T, E, N> {
+    /// An outcome before any attempt: filled in by the engine.
+    fn new() -> Self {
+        Outcome {
+            value: None,
+            log: AttemptLog::new(),
+            stop: StopReason::AttemptsExhausted,
+        }
+    }
+
     /// Whether the operation succeeded.
     pub fn is_success(&self) -> bool {
         self.value.is_some()

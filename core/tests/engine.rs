@@ -70,14 +70,16 @@ fn the_seed_default_succeeds_on_the_third_call_after_300_ms() {
         log[0].outcome,
         AttemptOutcome::Retried {
             error: Fault::Connection(1),
-            slept_ms: 100
+            slept_ms: 100,
+            hint_ms: None,
         }
     );
     assert_eq!(
         log[1].outcome,
         AttemptOutcome::Retried {
             error: Fault::Connection(2),
-            slept_ms: 200
+            slept_ms: 200,
+            hint_ms: None,
         }
     );
     assert_eq!(log[2].outcome, AttemptOutcome::Succeeded);
@@ -96,7 +98,10 @@ fn running_out_of_attempts_keeps_the_log_and_the_last_error_without_a_final_slee
     assert_eq!(slept(&outcome), [Some(100), Some(200), None]);
     assert_eq!(
         outcome.log()[2].outcome,
-        AttemptOutcome::OutOfAttempts(Fault::Connection(3))
+        AttemptOutcome::Stopped {
+            error: Fault::Connection(3),
+            reason: StopReason::AttemptsExhausted
+        }
     );
     // The seed would report 700 ms here, counting a 400 ms sleep it never takes.
     assert_eq!(outcome.total_delay_ms(), 300);
@@ -112,7 +117,10 @@ fn a_non_retryable_error_stops_at_once_with_no_sleep() {
     assert_eq!(slept(&outcome), [Some(100), None]);
     assert_eq!(
         outcome.log()[1].outcome,
-        AttemptOutcome::NotRetryable(Fault::Invalid(2))
+        AttemptOutcome::Stopped {
+            error: Fault::Invalid(2),
+            reason: StopReason::NotRetryable
+        }
     );
     assert_eq!(clock.sleep_count(), 1);
 
@@ -128,7 +136,10 @@ fn a_non_retryable_error_on_the_last_attempt_is_reported_as_such() {
     assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
     assert_eq!(
         outcome.log()[2].outcome,
-        AttemptOutcome::NotRetryable(Fault::Invalid(3))
+        AttemptOutcome::Stopped {
+            error: Fault::Invalid(3),
+            reason: StopReason::NotRetryable
+        }
     );
 }
 

@@ -210,6 +210,7 @@ proptest! {
             StopReason::Succeeded => prop_assert_eq!(results[log.len() - 1], 0),
             StopReason::NotRetryable => prop_assert_eq!(results[log.len() - 1], 20),
             StopReason::AttemptsExhausted => prop_assert_eq!(log.len(), attempts as usize),
+            other => prop_assert!(false, "no budget, deadline or hint here, yet {:?}", other),
         }
         // A non-retryable error stops the run at once.
         prop_assert!(results[..log.len() - 1].iter().all(|&r| r != 0 && r != 20));

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use retry_backoff::{Backoff, Factor, Jitter};
+use retry_backoff::{Backoff, BucketRates, Factor, Jitter};
 
 use crate::herd::{STANDARD, Strategy};
 
@@ -58,6 +58,33 @@ pub struct Args {
     /// Call K fails with an error the retry predicate refuses to retry (K counts from 1).
     #[arg(long, value_name = "K", value_parser = parse_call_number)]
     pub non_retryable_at: Option<u32>,
+
+    /// Call K fails with a retryable error hinting a delay D (as a server's `Retry-After`),
+    /// given as `K:D`; may be repeated.
+    #[arg(long, value_name = "K:D", value_parser = parse_retry_after)]
+    pub retry_after_at: Vec<(u32, u32)>,
+
+    /// Stop rather than sleep when the slept total would pass D.
+    #[arg(long, value_name = "D", value_parser = parse_duration_ms, allow_hyphen_values = true)]
+    pub delay_budget: Option<u32>,
+
+    /// Stop rather than sleep past D after the run starts, counting the operation's own time.
+    #[arg(long, value_name = "D", value_parser = parse_duration_ms, allow_hyphen_values = true)]
+    pub deadline: Option<u32>,
+
+    /// How long each call of the operation takes.
+    #[arg(long, value_name = "D", default_value = "0ms", value_parser = parse_duration_ms, allow_hyphen_values = true)]
+    pub op_time: u32,
+
+    /// A retry budget shared by the operations: a token bucket of CAPACITY tokens, COST per
+    /// retry, REFILL back per success.
+    #[arg(long, value_name = "CAPACITY:COST:REFILL", value_parser = parse_bucket)]
+    pub retry_budget: Option<BucketRates>,
+
+    /// Run N operations in sequence (each the same flaky operation, sharing the retry budget);
+    /// the report then holds one entry per operation.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse_positive)]
+    pub operations: u32,
 
     /// Really sleep between attempts instead of advancing a mock clock.
     #[arg(long)]
@@ -183,6 +210,28 @@ pub fn parse_strategies(text: &str) -> Result<Strategies, String> {
         strategies.push(strategy);
     }
     Ok(Strategies(strategies))
+}
+
+/// `K:D`: call K (from 1) hints a delay D.
+pub fn parse_retry_after(text: &str) -> Result<(u32, u32), String> {
+    let (call, delay) = text
+        .split_once(':')
+        .ok_or("expected K:D, as in 2:1.5s (call 2 asks for 1.5 s)")?;
+    let call = parse_call_number(call).map_err(|e| format!("call: {e}"))?;
+    let delay = parse_duration_ms(delay).map_err(|e| format!("delay: {e}"))?;
+    Ok((call, delay))
+}
+
+/// `CAPACITY:COST:REFILL`, whole numbers of tokens.
+pub fn parse_bucket(text: &str) -> Result<BucketRates, String> {
+    let [capacity, cost, refill] = text.split(':').collect::<Vec<_>>()[..] else {
+        return Err("expected CAPACITY:COST:REFILL, as in 500:5:1".into());
+    };
+    Ok(BucketRates {
+        capacity: parse_count(capacity).map_err(|e| format!("capacity: {e}"))?,
+        cost: parse_count(cost).map_err(|e| format!("cost: {e}"))?,
+        refill: parse_count(refill).map_err(|e| format!("refill: {e}"))?,
+    })
 }
 
 /// `BASE:CAP:FACTOR:JITTER`, checked by the core.
@@ -436,6 +485,22 @@ mod tests {
                 .contains("base delay")
         );
         assert!(parse_custom("10ms:1s").is_err());
+    }
+
+    #[test]
+    fn hints_and_buckets() {
+        assert_eq!(parse_retry_after("2:1.5s"), Ok((2, 1500)));
+        assert!(parse_retry_after("0:1s").unwrap_err().contains("call"));
+        assert!(parse_retry_after("2").is_err());
+        assert!(parse_retry_after("2:-1").unwrap_err().contains("delay"));
+        let rates = BucketRates {
+            capacity: 500,
+            cost: 5,
+            refill: 1,
+        };
+        assert_eq!(parse_bucket("500:5:1"), Ok(rates));
+        assert!(parse_bucket("500:5").is_err());
+        assert!(parse_bucket("500:-5:1").unwrap_err().contains("cost"));
     }
 
     #[test]

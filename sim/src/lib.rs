@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use retry_backoff::{AttemptOutcome, PolicyError};
+use retry_backoff::PolicyError;
 
 use crate::args::{Args, Command, Output, jitter_name};
 use crate::report::Report;
@@ -70,6 +70,12 @@ where
             .or_else(|| args.jitter.needs_rng().then(pick_seed)),
         fail_count: args.fail_count,
         non_retryable_at: args.non_retryable_at,
+        retry_after: args.retry_after_at.clone(),
+        delay_budget_ms: args.delay_budget.map(u64::from),
+        deadline_ms: args.deadline.map(u64::from),
+        op_time_ms: args.op_time,
+        retry_budget: args.retry_budget,
+        operations: args.operations,
         real_time: args.real_time,
     };
     let policy = match scenario.policy() {
@@ -100,16 +106,8 @@ where
             return Exit::Usage;
         }
     };
-    log_attempts(&run, scenario.max_attempts);
     let report = Report::new(&scenario, &run);
-    log(
-        Level::Info,
-        &format!(
-            "Retry run: {} after {} attempts (total delay: {} ms)",
-            report.status, report.total_attempts, report.total_delay_ms
-        ),
-    );
-
+    log(Level::Info, &format!("Retry run: {}", report.summary()));
     let json = report.to_json();
     match &args.output {
         Output::Stdout => {
@@ -129,7 +127,7 @@ where
             println!("{}", report.summary());
         }
     }
-    if report.result.is_some() {
+    if report.succeeded() {
         Exit::Success
     } else {
         Exit::Failed
@@ -178,25 +176,4 @@ pub fn policy_error_line(error: &PolicyError) -> String {
 /// A seed for a run without `--seed`: random, below 2^53 so that any JSON reader keeps it exact.
 fn pick_seed() -> u64 {
     RandomState::new().hash_one(std::process::id()) & ((1 << 53) - 1)
-}
-
-fn log_attempts(run: &scenario::Run, max_attempts: u32) {
-    for attempt in run.outcome.log() {
-        let n = attempt.number;
-        match &attempt.outcome {
-            AttemptOutcome::Succeeded => log(Level::Info, &format!("Attempt {n} succeeded")),
-            AttemptOutcome::Retried { error, slept_ms } => log(
-                Level::Warning,
-                &format!("Attempt {n}/{max_attempts} failed: {error} (retrying in {slept_ms} ms)"),
-            ),
-            AttemptOutcome::OutOfAttempts(error) => log(
-                Level::Warning,
-                &format!("Attempt {n}/{max_attempts} failed: {error} (no attempts left)"),
-            ),
-            AttemptOutcome::NotRetryable(error) => log(
-                Level::Error,
-                &format!("Attempt {n}/{max_attempts} failed: {error} (not retryable)"),
-            ),
-        }
-    }
 }

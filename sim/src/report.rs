@@ -1,22 +1,47 @@
-//! The JSON report of a run (schema version 1, documented in the README).
+//! The JSON report of a run (schema version 2, documented in the README).
 
 use retry_backoff::{AttemptOutcome, StopReason};
 use serde::Serialize;
 
 use crate::args::jitter_name;
-use crate::scenario::{Run, Scenario};
+use crate::scenario::{Operation, Run, Scenario};
 
 /// The version of the report's layout; it changes whenever a key changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// `"success"` or `"failed"`.
+    /// `"success"` when every operation succeeded, else `"failed"`.
     pub status: &'static str,
-    /// Why the run stopped: `"success"`, `"not_retryable"` or `"attempts_exhausted"`.
+    /// The operation's own report, when there is one operation (the default).
+    #[serde(flatten)]
+    pub single: Option<OperationReport>,
+    /// One entry per operation, when `--operations` asks for more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operations: Option<Vec<OperationReport>>,
+    /// The policy's attempt limit.
+    pub max_attempts: u32,
+    /// Milliseconds from the start of the run to its end, on the run's clock.
+    pub elapsed_ms: u64,
+    /// `"mock"` (virtual time) or `"real"` (`--real-time`).
+    pub clock: &'static str,
+    /// The effective policy and seed, enough to repeat the run.
+    pub policy: PolicyEntry,
+}
+
+/// One operation: its attempts and how its run ended.
+#[derive(Debug, Serialize)]
+pub struct OperationReport {
+    /// The operation's number, from 1 (only in `operations`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation: Option<u32>,
+    /// `"success"` or `"failed"` (only in `operations`; at the top the run's status says it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    /// Why the run stopped.
     pub stop_reason: &'static str,
     /// The operation's value on success, as the seed reports it; `null` on failure.
     pub result: Option<ResultEntry>,
@@ -26,16 +51,11 @@ pub struct Report {
     pub total_attempts: u32,
     /// Milliseconds actually slept: the sum of the attempts' `delay_ms`.
     pub total_delay_ms: u64,
-    /// The policy's attempt limit.
-    pub max_attempts: u32,
     /// The last error, on failure; `null` on success.
     pub error: Option<String>,
-    /// Milliseconds from the start of the run to its end, on the run's clock.
-    pub elapsed_ms: u64,
-    /// `"mock"` (virtual time) or `"real"` (`--real-time`).
-    pub clock: &'static str,
-    /// The effective policy and seed, enough to repeat the run.
-    pub policy: PolicyEntry,
+    /// Tokens left in the retry budget after this operation; only with `--retry-budget`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_budget_left: Option<u32>,
 }
 
 /// The seed's success value.
@@ -52,11 +72,17 @@ pub struct ResultEntry {
 pub struct AttemptEntry {
     /// The attempt's number, from 1.
     pub attempt: u32,
-    /// `"success"`, `"failed"` (retryable) or `"not_retryable"`.
+    /// `"success"`, `"failed"` or `"not_retryable"`.
     pub status: &'static str,
+    /// What followed a failure: `"retry"`, `"retry_after"` (a hinted delay) or `"stop"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<&'static str>,
     /// The error message, where the call failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The delay the error hinted at, where it did and a retry followed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint_ms: Option<u32>,
     /// The milliseconds slept after this call, only where a sleep followed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u32>,
@@ -83,50 +109,100 @@ pub struct PolicyEntry {
     pub fail_count: u32,
     /// The call that fails with a non-retryable error, if any.
     pub non_retryable_at: Option<u32>,
+    /// The most a run may sleep, if limited.
+    pub delay_budget_ms: Option<u64>,
+    /// Each run's deadline from its start, if any.
+    pub deadline_ms: Option<u64>,
+    /// How long each call takes.
+    pub op_time_ms: u32,
+    /// Operations run in sequence.
+    pub operations: u32,
+}
+
+/// The report's name for a stop reason.
+pub fn stop_reason_name(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::Succeeded => "success",
+        StopReason::NotRetryable => "not_retryable",
+        StopReason::AttemptsExhausted => "attempts_exhausted",
+        StopReason::DelayBudgetExhausted => "delay_budget_exhausted",
+        StopReason::DeadlineExceeded => "deadline_exceeded",
+        StopReason::RetryBudgetExhausted => "retry_budget_exhausted",
+        StopReason::HintAboveCap => "hint_above_cap",
+    }
+}
+
+fn operation_report(operation: &Operation, number: Option<u32>) -> OperationReport {
+    let outcome = &operation.outcome;
+    let attempts: Vec<AttemptEntry> = outcome
+        .log()
+        .iter()
+        .zip(&operation.started_ms)
+        .map(|(attempt, &elapsed_ms)| {
+            let (status, decision, hint_ms) = match attempt.outcome {
+                AttemptOutcome::Succeeded => ("success", None, None),
+                AttemptOutcome::Retried { hint_ms: None, .. } => ("failed", Some("retry"), None),
+                AttemptOutcome::Retried { hint_ms, .. } => ("failed", Some("retry_after"), hint_ms),
+                AttemptOutcome::Stopped {
+                    reason: StopReason::NotRetryable,
+                    ..
+                } => ("not_retryable", Some("stop"), None),
+                AttemptOutcome::Stopped { .. } => ("failed", Some("stop"), None),
+            };
+            AttemptEntry {
+                attempt: attempt.number,
+                status,
+                decision,
+                error: attempt.error().map(ToString::to_string),
+                hint_ms,
+                delay_ms: attempt.slept_ms(),
+                elapsed_ms,
+            }
+        })
+        .collect();
+    OperationReport {
+        operation: number,
+        status: number.map(|_| status_name(outcome.is_success())),
+        stop_reason: stop_reason_name(outcome.stop_reason()),
+        result: outcome.value().map(|success| ResultEntry {
+            result: "success",
+            total_calls: success.total_calls,
+        }),
+        total_attempts: u32::try_from(attempts.len()).unwrap_or(u32::MAX),
+        attempts,
+        total_delay_ms: outcome.total_delay_ms(),
+        error: outcome.last_error().map(ToString::to_string),
+        retry_budget_left: operation.budget_left,
+    }
+}
+
+fn status_name(success: bool) -> &'static str {
+    if success { "success" } else { "failed" }
 }
 
 impl Report {
     /// Builds the report of `run`, made from `scenario`.
     pub fn new(scenario: &Scenario, run: &Run) -> Self {
-        let outcome = &run.outcome;
-        let attempts: Vec<AttemptEntry> = outcome
-            .log()
-            .iter()
-            .zip(&run.started_ms)
-            .map(|(attempt, &elapsed_ms)| AttemptEntry {
-                attempt: attempt.number,
-                status: match attempt.outcome {
-                    AttemptOutcome::Succeeded => "success",
-                    AttemptOutcome::NotRetryable(_) => "not_retryable",
-                    AttemptOutcome::Retried { .. } | AttemptOutcome::OutOfAttempts(_) => "failed",
-                },
-                error: attempt.error().map(ToString::to_string),
-                delay_ms: attempt.slept_ms(),
-                elapsed_ms,
-            })
-            .collect();
+        let succeeded = run.operations.iter().all(|o| o.outcome.is_success());
+        let (single, operations) = match &run.operations[..] {
+            [only] if scenario.operations <= 1 => (Some(operation_report(only, None)), None),
+            all => (
+                None,
+                Some(
+                    all.iter()
+                        .zip(1..)
+                        .map(|(operation, n)| operation_report(operation, Some(n)))
+                        .collect(),
+                ),
+            ),
+        };
         Report {
             schema_version: SCHEMA_VERSION,
-            status: if outcome.is_success() {
-                "success"
-            } else {
-                "failed"
-            },
-            stop_reason: match outcome.stop_reason() {
-                StopReason::Succeeded => "success",
-                StopReason::NotRetryable => "not_retryable",
-                StopReason::AttemptsExhausted => "attempts_exhausted",
-            },
-            result: outcome.value().map(|success| ResultEntry {
-                result: "success",
-                total_calls: success.total_calls,
-            }),
-            total_attempts: u32::try_from(attempts.len()).unwrap_or(u32::MAX),
-            attempts,
-            total_delay_ms: outcome.total_delay_ms(),
+            status: status_name(succeeded),
+            single,
+            operations,
             max_attempts: scenario.max_attempts,
-            error: outcome.last_error().map(ToString::to_string),
-            elapsed_ms: run.elapsed_ms,
+            elapsed_ms: run.operations.last().map_or(0, |o| o.ended_ms),
             clock: if scenario.real_time { "real" } else { "mock" },
             policy: PolicyEntry {
                 max_attempts: scenario.max_attempts,
@@ -137,8 +213,17 @@ impl Report {
                 seed: scenario.seed,
                 fail_count: scenario.fail_count,
                 non_retryable_at: scenario.non_retryable_at,
+                delay_budget_ms: scenario.delay_budget_ms,
+                deadline_ms: scenario.deadline_ms,
+                op_time_ms: scenario.op_time_ms,
+                operations: scenario.operations,
             },
         }
+    }
+
+    /// Whether every operation succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.status == "success"
     }
 
     /// The report as pretty-printed JSON, ending with a newline.
@@ -148,16 +233,27 @@ impl Report {
         json
     }
 
-    /// The one-line summary the seed prints: `Success after 3 attempts (total delay: 300 ms)`.
+    /// The one-line summary the seed prints: `Success after 3 attempts (total delay: 300 ms)`,
+    /// with the number of operations when there are several.
     pub fn summary(&self) -> String {
-        let status = if self.result.is_some() {
+        let status = if self.succeeded() {
             "Success"
         } else {
             "Failed"
         };
-        format!(
-            "{status} after {} attempts (total delay: {} ms)",
-            self.total_attempts, self.total_delay_ms
-        )
+        let runs: Vec<&OperationReport> = match (&self.single, &self.operations) {
+            (Some(single), _) => vec![single],
+            (None, Some(all)) => all.iter().collect(),
+            (None, None) => Vec::new(),
+        };
+        let attempts: u32 = runs.iter().map(|r| r.total_attempts).sum();
+        let delay: u64 = runs.iter().map(|r| r.total_delay_ms).sum();
+        match &self.operations {
+            Some(all) => format!(
+                "{status} after {attempts} attempts in {} operations (total delay: {delay} ms)",
+                all.len()
+            ),
+            None => format!("{status} after {attempts} attempts (total delay: {delay} ms)"),
+        }
     }
 }

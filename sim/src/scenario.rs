@@ -5,7 +5,12 @@ use std::time::{Duration, Instant};
 
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Delay, Factor, Jitter, MockClock, Outcome, Policy, PolicyError, Retry};
+use retry_backoff::{
+    AttemptOutcome, BucketRates, Clock, Decision, Delay, Factor, Jitter, MockClock, Outcome,
+    Policy, PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
+};
+
+use crate::stderr_log::{Level, log};
 
 /// The most attempts a run can make: the capacity of its attempt log.
 pub const MAX_ATTEMPTS: usize = 1000;
@@ -33,8 +38,43 @@ pub struct Scenario {
     pub fail_count: u32,
     /// The call (from 1) that fails with a non-retryable error, if any.
     pub non_retryable_at: Option<u32>,
+    /// Calls (from 1) that fail with a retryable error carrying a hinted delay, in milliseconds.
+    pub retry_after: Vec<(u32, u32)>,
+    /// The most a run may sleep in all, in milliseconds.
+    pub delay_budget_ms: Option<u64>,
+    /// Each run's deadline, in milliseconds from its start.
+    pub deadline_ms: Option<u64>,
+    /// How long each call of the operation takes, in milliseconds.
+    pub op_time_ms: u32,
+    /// A retry budget shared by all the operations.
+    pub retry_budget: Option<BucketRates>,
+    /// Operations run in sequence, each a fresh flaky operation.
+    pub operations: u32,
     /// Sleep for real instead of on the mock clock.
     pub real_time: bool,
+}
+
+impl Default for Scenario {
+    /// The seed's scenario, as `sim` runs it with no arguments.
+    fn default() -> Self {
+        Scenario {
+            max_attempts: 5,
+            base_delay_ms: 100,
+            max_delay_ms: 60_000,
+            factor: Factor::TWO,
+            jitter: Jitter::None,
+            seed: None,
+            fail_count: 2,
+            non_retryable_at: None,
+            retry_after: Vec::new(),
+            delay_budget_ms: None,
+            deadline_ms: None,
+            op_time_ms: 0,
+            retry_budget: None,
+            operations: 1,
+            real_time: false,
+        }
+    }
 }
 
 impl Scenario {
@@ -43,23 +83,50 @@ impl Scenario {
     /// # Errors
     /// The core's [`PolicyError`] when the settings are invalid.
     pub fn policy(&self) -> Result<SimPolicy, PolicyError> {
-        Policy::builder()
+        let mut builder = Policy::builder()
             .max_attempts(self.max_attempts)
             .base_delay_ms(self.base_delay_ms)
             .max_delay_ms(self.max_delay_ms)
             .factor(self.factor)
-            .jitter(self.jitter)
-            .build()
+            .jitter(self.jitter);
+        if let Some(budget) = self.delay_budget_ms {
+            builder = builder.delay_budget_ms(budget);
+        }
+        builder.build()
+    }
+
+    /// What call `call` of an operation does.
+    fn outcome_of(&self, call: u32) -> Result<Success, SimError> {
+        if Some(call) == self.non_retryable_at {
+            return Err(SimError::Permanent { call });
+        }
+        if let Some(&(_, hint_ms)) = self.retry_after.iter().find(|(k, _)| *k == call) {
+            return Err(SimError::Transient {
+                call,
+                hint_ms: Some(hint_ms),
+            });
+        }
+        if call <= self.fail_count {
+            Err(SimError::Transient {
+                call,
+                hint_ms: None,
+            })
+        } else {
+            Ok(Success { total_calls: call })
+        }
     }
 }
 
 /// The error the flaky operation fails with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SimError {
-    /// A transient failure worth retrying, as the seed's `ConnectionError`.
+    /// A transient failure worth retrying, as the seed's `ConnectionError`, perhaps with a
+    /// hinted delay (as a server's `Retry-After`).
     Transient {
         /// The call that failed, from 1.
         call: u32,
+        /// The delay the failure asks for, in milliseconds.
+        hint_ms: Option<u32>,
     },
     /// A failure the retry predicate refuses.
     Permanent {
@@ -69,16 +136,32 @@ pub enum SimError {
 }
 
 impl SimError {
-    /// Whether the retry predicate retries this error.
-    pub fn is_retryable(&self) -> bool {
-        matches!(self, SimError::Transient { .. })
+    /// The retry predicate: stop on a permanent failure, retry a transient one, after its hint
+    /// if it has one.
+    pub fn decide(&self) -> Decision {
+        match *self {
+            SimError::Permanent { .. } => Decision::Stop,
+            SimError::Transient { hint_ms: None, .. } => Decision::Retry,
+            SimError::Transient {
+                hint_ms: Some(ms), ..
+            } => Decision::RetryAfter(ms),
+        }
     }
 }
 
 impl fmt::Display for SimError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SimError::Transient { call } => write!(f, "Simulated failure #{call}"),
+            SimError::Transient {
+                call,
+                hint_ms: None,
+            } => write!(f, "Simulated failure #{call}"),
+            SimError::Transient {
+                call,
+                hint_ms: Some(ms),
+            } => {
+                write!(f, "Simulated failure #{call} (retry after {ms} ms)")
+            }
             SimError::Permanent { call } => write!(f, "Simulated non-retryable failure #{call}"),
         }
     }
@@ -91,15 +174,24 @@ pub struct Success {
     pub total_calls: u32,
 }
 
-/// A finished run: the engine's outcome and when each attempt started.
+/// One retried operation: the engine's outcome and when each attempt started.
 #[derive(Debug)]
-pub struct Run {
+pub struct Operation {
     /// The value, the stop reason and the attempt log.
     pub outcome: Outcome<Success, SimError, MAX_ATTEMPTS>,
-    /// Milliseconds since the run began at which each attempt started, one per log record.
+    /// Milliseconds since the whole run began at which each attempt started, one per record.
     pub started_ms: Vec<u64>,
-    /// Milliseconds from the start of the run to its end.
-    pub elapsed_ms: u64,
+    /// Milliseconds since the whole run began when the operation ended.
+    pub ended_ms: u64,
+    /// Tokens left in the retry budget after the operation, if there is one.
+    pub budget_left: Option<u32>,
+}
+
+/// A finished run: its operations, in order.
+#[derive(Debug)]
+pub struct Run {
+    /// One entry per operation.
+    pub operations: Vec<Operation>,
 }
 
 /// Sleeps on the operating system's clock.
@@ -112,52 +204,140 @@ impl Delay for ThreadSleep {
     }
 }
 
+/// The operating system's monotonic clock, from when it was made.
+#[derive(Clone, Copy, Debug)]
+pub struct WallClock(Instant);
+
+impl Clock for WallClock {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The simulation's retry budget: a token bucket, or none (every retry allowed).
+#[derive(Debug)]
+struct SimBudget(Option<TokenBucket>);
+
+impl RetryBudget for SimBudget {
+    fn try_spend(&self) -> bool {
+        self.0.as_ref().is_none_or(TokenBucket::try_spend)
+    }
+    fn refill(&self) {
+        if let Some(bucket) = &self.0 {
+            bucket.refill();
+        }
+    }
+    fn tokens(&self) -> u32 {
+        self.0.as_ref().map_or(0, TokenBucket::tokens)
+    }
+}
+
 /// Runs the scenario under `policy` (which must be `scenario.policy()`).
 ///
 /// # Errors
 /// [`PolicyError::JitterNeedsRng`] when the policy has jitter and the scenario no seed.
 pub fn run(scenario: &Scenario, policy: SimPolicy) -> Result<Run, PolicyError> {
     if scenario.real_time {
-        let start = Instant::now();
-        let now = || u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
-        run_on(scenario, policy, ThreadSleep, now)
+        let clock = WallClock(Instant::now());
+        let spend = |ms: u64| std::thread::sleep(Duration::from_millis(ms));
+        run_on(scenario, policy, ThreadSleep, &clock, &spend)
     } else {
         let clock = MockClock::<0>::new();
-        run_on(scenario, policy, &clock, || clock.now_ms())
+        run_on(scenario, policy, &clock, &clock, &|ms| clock.advance(ms))
     }
 }
 
-fn run_on<D: Delay>(
+/// One operation's calls, with the time each started; spends the operation's run time.
+type Call<'a> = dyn FnMut() -> Result<Success, SimError> + 'a;
+
+fn run_on<D: Delay, C: Clock>(
     scenario: &Scenario,
     policy: SimPolicy,
     delay: D,
-    now_ms: impl Fn() -> u64,
+    clock: &C,
+    spend: &dyn Fn(u64),
 ) -> Result<Run, PolicyError> {
-    let mut started_ms = Vec::new();
-    let mut calls = 0;
-    let operation = || {
-        calls += 1;
-        started_ms.push(now_ms());
-        if Some(calls) == scenario.non_retryable_at {
-            Err(SimError::Permanent { call: calls })
-        } else if calls <= scenario.fail_count {
-            Err(SimError::Transient { call: calls })
-        } else {
-            Ok(Success { total_calls: calls })
+    let budget = SimBudget(scenario.retry_budget.map(TokenBucket::new));
+    // Without a deadline, one that never comes.
+    let deadline = scenario.deadline_ms.unwrap_or(u64::MAX);
+    let max_attempts = scenario.max_attempts;
+    let log_sleep = |attempt: u32, error: &SimError, delay_ms: u32| {
+        log(
+            Level::Warning,
+            &format!(
+                "Attempt {attempt}/{max_attempts} failed: {error} (retrying in {delay_ms} ms)"
+            ),
+        );
+    };
+    let mut operations = Vec::new();
+    let mut drive =
+        |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, MAX_ATTEMPTS>| {
+            for _ in 0..scenario.operations.max(1) {
+                let mut started_ms = Vec::new();
+                let mut calls = 0;
+                let outcome = call(&mut || {
+                    calls += 1;
+                    started_ms.push(clock.now_ms());
+                    spend(u64::from(scenario.op_time_ms));
+                    scenario.outcome_of(calls)
+                });
+                log_last_attempt(&outcome, max_attempts);
+                let budget_left = scenario.retry_budget.map(|_| budget.tokens());
+                operations.push(Operation {
+                    outcome,
+                    started_ms,
+                    ended_ms: clock.now_ms(),
+                    budget_left,
+                });
+            }
+        };
+    match scenario.seed {
+        Some(seed) => {
+            let mut retry = Retry::new(policy, delay, XorShiftRng::seed_from_u64(seed))
+                .when(SimError::decide)
+                .deadline_ms(clock, deadline)
+                .before_sleep(log_sleep)
+                .retry_budget(&budget);
+            drive(&mut |op| retry.call(op));
         }
+        None => {
+            let mut retry = Retry::without_jitter(policy, delay)?
+                .when(SimError::decide)
+                .deadline_ms(clock, deadline)
+                .before_sleep(log_sleep)
+                .retry_budget(&budget);
+            drive(&mut |op| retry.call(op));
+        }
+    }
+    Ok(Run { operations })
+}
+
+/// Logs how an operation's last attempt ended (the retries were logged as they happened).
+fn log_last_attempt(outcome: &Outcome<Success, SimError, MAX_ATTEMPTS>, max_attempts: u32) {
+    let Some(last) = outcome.log().last() else {
+        return;
     };
-    let outcome = match scenario.seed {
-        Some(seed) => Retry::new(policy, delay, XorShiftRng::seed_from_u64(seed))
-            .when(SimError::is_retryable)
-            .call(operation),
-        None => match Retry::without_jitter(policy, delay) {
-            Ok(retry) => retry.when(SimError::is_retryable).call(operation),
-            Err(error) => return Err(error),
-        },
-    };
-    Ok(Run {
-        outcome,
-        started_ms,
-        elapsed_ms: now_ms(),
-    })
+    let n = last.number;
+    if let AttemptOutcome::Stopped { error, reason } = &last.outcome {
+        let why = match reason {
+            StopReason::NotRetryable => "not retryable",
+            StopReason::AttemptsExhausted => "no attempts left",
+            StopReason::DelayBudgetExhausted => "the next delay would pass the delay budget",
+            StopReason::DeadlineExceeded => "the next delay would pass the deadline",
+            StopReason::RetryBudgetExhausted => "the retry budget is spent",
+            StopReason::HintAboveCap => "the hinted delay is above the cap",
+            StopReason::Succeeded => "stopped",
+        };
+        let level = if *reason == StopReason::NotRetryable {
+            Level::Error
+        } else {
+            Level::Warning
+        };
+        log(
+            level,
+            &format!("Attempt {n}/{max_attempts} failed: {error} ({why})"),
+        );
+    } else {
+        log(Level::Info, &format!("Attempt {n} succeeded"));
+    }
 }

@@ -75,7 +75,7 @@ fn the_default_run_succeeds_after_300_ms_and_writes_the_report() {
         "Success after 3 attempts (total delay: 300 ms)\n"
     );
     let r = report(&dir.join("data/retry_report.json"));
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], 2);
     assert_eq!(r["status"], "success");
     assert_eq!(r["stop_reason"], "success");
     assert_eq!(
@@ -290,6 +290,14 @@ fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
         (vec!["--max-attempts"], "--max-attempts"),
         (vec!["--real-time=yes"], "--real-time"),
         (vec!["stray"], "stray"),
+        (vec!["--retry-budget", "10:5"], "--retry-budget"),
+        (vec!["--retry-budget", "10:five:1"], "--retry-budget"),
+        (vec!["--retry-after-at", "x:1s"], "--retry-after-at"),
+        (vec!["--retry-after-at", "2:soon"], "--retry-after-at"),
+        (vec!["--operations", "0"], "--operations"),
+        (vec!["--deadline", "-1s"], "--deadline"),
+        (vec!["--delay-budget", "0.0001"], "--delay-budget"),
+        (vec!["--op-time", "x"], "--op-time"),
     ]);
     cases
 }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use retry_backoff::{Factor, Jitter};
+use retry_backoff::BucketRates;
 use serde_json::Value;
 use sim::report::Report;
 use sim::scenario::{self, Scenario};
@@ -47,22 +47,44 @@ fn documented_keys() -> BTreeSet<String> {
 #[test]
 fn the_readme_documents_every_report_key_and_no_other() {
     let mut seen = BTreeSet::new();
-    // A success and a failure between them produce every key.
-    for fail_count in [2, 10] {
-        let s = Scenario {
+    // Between them these produce every key: success, failure, hints, budgets, several operations.
+    let scenarios = [
+        Scenario::default(),
+        Scenario {
+            fail_count: 10,
             max_attempts: 3,
-            base_delay_ms: 100,
-            max_delay_ms: 60_000,
-            factor: Factor::TWO,
-            jitter: Jitter::None,
-            seed: None,
-            fail_count,
-            non_retryable_at: None,
-            real_time: false,
-        };
+            ..Scenario::default()
+        },
+        Scenario {
+            fail_count: 10,
+            retry_after: vec![(1, 500)],
+            delay_budget_ms: Some(2000),
+            deadline_ms: Some(5000),
+            op_time_ms: 5,
+            ..Scenario::default()
+        },
+        Scenario {
+            retry_budget: Some(BucketRates {
+                capacity: 10,
+                cost: 5,
+                refill: 1,
+            }),
+            operations: 2,
+            ..Scenario::default()
+        },
+    ];
+    for s in scenarios {
         let run = scenario::run(&s, s.policy().unwrap()).unwrap();
         let report: Value = serde_json::from_str(&Report::new(&s, &run).to_json()).unwrap();
         key_paths(&report, "", &mut seen);
     }
+    // An entry of `operations` has the keys a single operation's report has at the top.
+    let seen: BTreeSet<String> = seen
+        .into_iter()
+        .map(|k| {
+            k.strip_prefix("operations[].")
+                .map_or(k.clone(), str::to_string)
+        })
+        .collect();
     assert_eq!(seen, documented_keys());
 }

@@ -10,14 +10,12 @@ use sim::scenario::{self, Scenario};
 fn scenario(jitter: Jitter, seed: Option<u64>, fail_count: u32, max_attempts: u32) -> Scenario {
     Scenario {
         max_attempts,
-        base_delay_ms: 100,
         max_delay_ms: 3000,
         factor: Factor::from_milli(1500),
         jitter,
         seed,
         fail_count,
-        non_retryable_at: None,
-        real_time: false,
+        ..Scenario::default()
     }
 }
 

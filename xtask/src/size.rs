@@ -6,7 +6,7 @@ use crate::toolchain::Thumb;
 
 /// Probe builds, from the baseline (no retry) to a policy built at run time.
 /// Row 1 is the engine the budget is for.
-const PROBES: [(&str, &[&str]); 7] = [
+const PROBES: [(&str, &[&str]); 8] = [
     ("baseline, no retry", &[]),
     (
         "retry engine, factor 2, equal jitter: flash added",
@@ -23,6 +23,10 @@ const PROBES: [(&str, &[&str]); 7] = [
     (
         "retry engine, factor 1.5, equal jitter: flash added",
         &["decimal-factor"],
+    ),
+    (
+        "retry engine, async, factor 2, equal jitter: flash added",
+        &["async-retry"],
     ),
     (
         "retry engine, any policy built at run time: flash added",

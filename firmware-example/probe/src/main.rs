@@ -106,10 +106,33 @@ mod engine {
             .factor(FACTOR)
             .jitter(JITTER)
             .build_or_panic();
-        let outcome = Retry::new(POLICY, VolatileDelay, XorShiftRng::seed_from_u64(seed()))
-            .when(|e: &u32| *e != input(6))
-            .call(operation);
+        let mut retry = Retry::new(POLICY, VolatileDelay, XorShiftRng::seed_from_u64(seed()))
+            .when(|e: &u32| *e != input(6));
+        #[cfg(not(feature = "async-retry"))]
+        let outcome = retry.call(operation);
+        #[cfg(feature = "async-retry")]
+        let outcome = block_on(retry.call_async(|| core::future::ready(operation())));
         report(&outcome);
+    }
+
+    /// An async sleeper that reports the delay and is ready at once.
+    #[cfg(feature = "async-retry")]
+    impl embedded_hal_async::delay::DelayNs for VolatileDelay {
+        async fn delay_ns(&mut self, ns: u32) {
+            output(3, ns);
+        }
+    }
+
+    /// The smallest executor: polls until ready (every future here is ready at once).
+    #[cfg(feature = "async-retry")]
+    fn block_on<F: core::future::Future>(future: F) -> F::Output {
+        let mut future = core::pin::pin!(future);
+        let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+        loop {
+            if let core::task::Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+                return value;
+            }
+        }
     }
 
     /// Every setting read at run time, the jitter kind included, sleeping through the
@@ -185,6 +208,9 @@ mod float_seed {
     }
 }
 
+/// Without `async-retry`: calls a function defined nowhere, so the build links only if no panic
+/// path survived.
+#[cfg(not(feature = "async-retry"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     unsafe extern "C" {
@@ -193,4 +219,14 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     }
     // SAFETY: never runs; the link fails first if this is reachable.
     unsafe { retry_backoff_probe_found_a_panic_path() }
+}
+
+/// With `async-retry` the probe only measures size: every `async fn` carries one panic path the
+/// compiler inserts, for a future polled again after it completed, which no executor does.
+#[cfg(feature = "async-retry")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {
+        cortex_m::asm::udf();
+    }
 }

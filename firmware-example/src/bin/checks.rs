@@ -176,7 +176,11 @@ fn exhausted_keeps_log() -> bool {
     let (outcome, clock) = run(three, 10, 0);
     outcome.stop_reason() == StopReason::AttemptsExhausted
         && outcome.log().len() == 3
-        && outcome.log()[2].outcome == AttemptOutcome::OutOfAttempts(Fault::Transient)
+        && outcome.log()[2].outcome
+            == AttemptOutcome::Stopped {
+                error: Fault::Transient,
+                reason: StopReason::AttemptsExhausted,
+            }
         && outcome.last_error() == Some(&Fault::Transient)
         && clock.sleep_count() == 2
         && outcome.total_delay_ms() == 300

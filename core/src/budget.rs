@@ -1,0 +1,174 @@
+//! A retry budget: a token bucket shared by many retried operations, so that a device or a
+//! service whose every call is failing stops multiplying its load.
+//!
+//! Modelled on the AWS SDKs' standard retry mode: the bucket starts full; each retry withdraws a
+//! cost, and when the bucket cannot pay, the run stops instead of retrying
+//! ([`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted)); each
+//! success puts a refill back, up to the capacity. First attempts are always free.
+
+use core::cell::Cell;
+
+/// A shared allowance of retries.
+pub trait RetryBudget {
+    /// Withdraws the cost of one retry; `false` (and nothing withdrawn) when the budget cannot
+    /// pay for it.
+    fn try_spend(&self) -> bool;
+    /// Puts back the refill for one success, up to the capacity.
+    fn refill(&self);
+    /// Tokens left.
+    fn tokens(&self) -> u32;
+}
+
+impl<T: RetryBudget + ?Sized> RetryBudget for &T {
+    fn try_spend(&self) -> bool {
+        T::try_spend(self)
+    }
+    fn refill(&self) {
+        T::refill(self)
+    }
+    fn tokens(&self) -> u32 {
+        T::tokens(self)
+    }
+}
+
+/// The budget type of a run without a retry budget. It has no values, so it is never asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoBudget {}
+
+impl RetryBudget for NoBudget {
+    fn try_spend(&self) -> bool {
+        match *self {}
+    }
+    fn refill(&self) {
+        match *self {}
+    }
+    fn tokens(&self) -> u32 {
+        match *self {}
+    }
+}
+
+/// The rates of a token bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BucketRates {
+    /// The most tokens the bucket holds, and what it starts with.
+    pub capacity: u32,
+    /// Tokens one retry costs.
+    pub cost: u32,
+    /// Tokens one success puts back.
+    pub refill: u32,
+}
+
+impl BucketRates {
+    /// The AWS SDKs' standard mode: 500 tokens, 5 a retry, 1 back a success.
+    pub const STANDARD: BucketRates = BucketRates {
+        capacity: 500,
+        cost: 5,
+        refill: 1,
+    };
+
+    fn spend(&self, tokens: u32) -> Option<u32> {
+        tokens.checked_sub(self.cost)
+    }
+
+    fn refilled(&self, tokens: u32) -> u32 {
+        tokens.saturating_add(self.refill).min(self.capacity)
+    }
+}
+
+/// A token bucket for one thread (firmware, or one task): no locks, no atomics.
+///
+/// ```
+/// use retry_backoff::{BucketRates, RetryBudget, TokenBucket};
+///
+/// let bucket = TokenBucket::new(BucketRates { capacity: 10, cost: 5, refill: 1 });
+/// assert!(bucket.try_spend());
+/// assert!(bucket.try_spend());
+/// assert!(!bucket.try_spend()); // empty: the next retry would stop the run
+/// bucket.refill();
+/// assert_eq!(bucket.tokens(), 1);
+/// ```
+#[derive(Debug)]
+pub struct TokenBucket {
+    rates: BucketRates,
+    tokens: Cell<u32>,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub const fn new(rates: BucketRates) -> Self {
+        TokenBucket {
+            rates,
+            tokens: Cell::new(rates.capacity),
+        }
+    }
+
+    /// The bucket's rates.
+    pub const fn rates(&self) -> BucketRates {
+        self.rates
+    }
+}
+
+impl RetryBudget for TokenBucket {
+    fn try_spend(&self) -> bool {
+        match self.rates.spend(self.tokens.get()) {
+            Some(left) => {
+                self.tokens.set(left);
+                true
+            }
+            None => false,
+        }
+    }
+    fn refill(&self) {
+        self.tokens.set(self.rates.refilled(self.tokens.get()));
+    }
+    fn tokens(&self) -> u32 {
+        self.tokens.get()
+    }
+}
+
+/// A token bucket many threads can share (`Sync`), on targets with atomic compare-and-swap
+/// (a host, a Cortex-M3; not a Cortex-M0, where [`TokenBucket`] serves a single thread).
+#[cfg(target_has_atomic = "32")]
+#[derive(Debug)]
+pub struct SharedTokenBucket {
+    rates: BucketRates,
+    tokens: core::sync::atomic::AtomicU32,
+}
+
+#[cfg(target_has_atomic = "32")]
+impl SharedTokenBucket {
+    /// A full bucket.
+    pub const fn new(rates: BucketRates) -> Self {
+        SharedTokenBucket {
+            rates,
+            tokens: core::sync::atomic::AtomicU32::new(rates.capacity),
+        }
+    }
+
+    /// The bucket's rates.
+    pub const fn rates(&self) -> BucketRates {
+        self.rates
+    }
+}
+
+#[cfg(target_has_atomic = "32")]
+impl RetryBudget for SharedTokenBucket {
+    fn try_spend(&self) -> bool {
+        use core::sync::atomic::Ordering;
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| self.rates.spend(t))
+            .is_ok()
+    }
+    fn refill(&self) {
+        use core::sync::atomic::Ordering;
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                Some(self.rates.refilled(t))
+            });
+    }
+    fn tokens(&self) -> u32 {
+        self.tokens.load(core::sync::atomic::Ordering::Acquire)
+    }
+}

@@ -1,0 +1,356 @@
+//! The rules beyond attempt counts, at their boundaries, on the mock clock: hinted delays, the
+//! delay budget, the deadline, the shared retry budget, the hook, and the async engine.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
+use retry_backoff::{
+    AttemptOutcome, BucketRates, Decision, HintAboveCap, Jitter, MockClock, Outcome, Policy,
+    PolicyBuilder, Retry, RetryBudget, SharedTokenBucket, StopReason, TokenBucket,
+};
+
+/// 6 attempts, 100 ms doubling to a 1000 ms cap, no jitter, unless a test says otherwise.
+fn plain() -> PolicyBuilder<8> {
+    Policy::builder()
+        .max_attempts(6)
+        .base_delay_ms(100)
+        .max_delay_ms(1000)
+        .jitter(Jitter::None)
+}
+
+fn slept<E>(outcome: &Outcome<u32, E, 8>) -> Vec<u32> {
+    outcome.log().iter().filter_map(|a| a.slept_ms()).collect()
+}
+
+/// Fails every call with the call's number.
+fn always_failing() -> impl FnMut() -> Result<u32, u32> {
+    let mut calls = 0;
+    move || {
+        calls += 1;
+        Err(calls)
+    }
+}
+
+fn stop_of<E: Copy>(outcome: &Outcome<u32, E, 8>) -> (StopReason, usize) {
+    (outcome.stop_reason(), outcome.log().len())
+}
+
+#[test]
+fn a_hint_shorter_than_the_schedule_waits_the_schedule_and_a_longer_one_the_hint() {
+    let clock = MockClock::<8>::new();
+    let outcome = Retry::without_jitter(plain().max_attempts(3).build().unwrap(), &clock)
+        .unwrap()
+        .when(|e: &u32| {
+            if *e == 1 {
+                Decision::RetryAfter(30)
+            } else {
+                Decision::RetryAfter(700)
+            }
+        })
+        .call(always_failing());
+    assert_eq!(slept(&outcome), [100, 700]);
+    assert_eq!(
+        outcome.log()[1].outcome,
+        AttemptOutcome::Retried {
+            error: 2,
+            slept_ms: 700,
+            hint_ms: Some(700)
+        }
+    );
+}
+
+#[test]
+fn a_hint_equal_to_the_cap_is_not_above_it() {
+    let policy = plain()
+        .max_attempts(2)
+        .hint_above_cap(HintAboveCap::Stop)
+        .build()
+        .unwrap();
+    let outcome = Retry::without_jitter(policy, MockClock::<8>::new())
+        .unwrap()
+        .when(|_: &u32| Decision::RetryAfter(1000))
+        .call(always_failing());
+    assert_eq!(slept(&outcome), [1000]);
+    assert_eq!(outcome.stop_reason(), StopReason::AttemptsExhausted);
+}
+
+#[test]
+fn a_hint_above_the_cap_is_honoured_by_default_or_stops_the_run() {
+    let hinted = |choice: Option<HintAboveCap>| {
+        let mut builder = plain().max_attempts(2);
+        if let Some(choice) = choice {
+            builder = builder.hint_above_cap(choice);
+        }
+        Retry::without_jitter(builder.build().unwrap(), MockClock::<8>::new())
+            .unwrap()
+            .when(|_: &u32| Decision::RetryAfter(1001))
+            .call(always_failing())
+    };
+    assert_eq!(slept(&hinted(None)), [1001]);
+    let stopped = hinted(Some(HintAboveCap::Stop));
+    assert_eq!(stop_of(&stopped), (StopReason::HintAboveCap, 1));
+    assert_eq!(
+        stopped.log()[0].outcome,
+        AttemptOutcome::Stopped {
+            error: 1,
+            reason: StopReason::HintAboveCap
+        }
+    );
+}
+
+#[test]
+fn a_hint_never_bypasses_the_attempt_limit() {
+    let outcome = Retry::without_jitter(
+        plain().max_attempts(2).build().unwrap(),
+        MockClock::<8>::new(),
+    )
+    .unwrap()
+    .when(|_: &u32| Decision::RetryAfter(5))
+    .call(always_failing());
+    assert_eq!(stop_of(&outcome), (StopReason::AttemptsExhausted, 2));
+    assert_eq!(slept(&outcome), [100]);
+}
+
+#[test]
+fn the_delay_budget_allows_a_sleep_that_reaches_it_and_stops_one_that_passes_it() {
+    // Delays 100, 200, 400: 700 in all.
+    for (budget, slept_total, stop) in [
+        (700, 700, StopReason::AttemptsExhausted),
+        (699, 300, StopReason::DelayBudgetExhausted),
+        (0, 0, StopReason::DelayBudgetExhausted),
+    ] {
+        let clock = MockClock::<8>::new();
+        let policy = plain()
+            .max_attempts(4)
+            .delay_budget_ms(budget)
+            .build()
+            .unwrap();
+        let outcome = Retry::without_jitter(policy, &clock)
+            .unwrap()
+            .call(always_failing());
+        assert_eq!(outcome.total_delay_ms(), slept_total, "budget {budget}");
+        assert_eq!(clock.slept_ms(), slept_total);
+        assert_eq!(outcome.stop_reason(), stop, "budget {budget}");
+        let last = outcome.log().last().unwrap();
+        assert_eq!(last.slept_ms(), None);
+    }
+}
+
+#[test]
+fn a_hint_counts_against_the_delay_budget() {
+    let policy = plain().delay_budget_ms(500).build().unwrap();
+    let outcome = Retry::without_jitter(policy, MockClock::<8>::new())
+        .unwrap()
+        .when(|_: &u32| Decision::RetryAfter(501))
+        .call(always_failing());
+    assert_eq!(stop_of(&outcome), (StopReason::DelayBudgetExhausted, 1));
+}
+
+/// Runs `always_failing` where each call takes `op_ms` on the clock, under a deadline.
+fn with_deadline(deadline_ms: u64, op_ms: u64) -> (Outcome<u32, u32, 8>, u64) {
+    let clock = MockClock::<8>::new();
+    let mut op = always_failing();
+    let outcome = Retry::without_jitter(plain().build().unwrap(), &clock)
+        .unwrap()
+        .deadline_ms(&clock, deadline_ms)
+        .call(|| {
+            clock.advance(op_ms);
+            op()
+        });
+    (outcome, clock.now_ms())
+}
+
+#[test]
+fn the_deadline_counts_the_operations_own_time() {
+    // Calls of 50 ms: 0-50, sleep 100, 150-200, sleep 200, 400-450, sleep 400, 850-900 ...
+    // A sleep that ends exactly at the deadline is taken.
+    let (outcome, now) = with_deadline(850, 50);
+    assert_eq!(slept(&outcome), [100, 200, 400]);
+    assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
+    assert_eq!(now, 900);
+    // One millisecond less and the third sleep would pass it.
+    let (outcome, now) = with_deadline(849, 50);
+    assert_eq!(slept(&outcome), [100, 200]);
+    assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
+    assert_eq!(now, 450);
+}
+
+#[test]
+fn a_deadline_that_falls_inside_an_operations_run_stops_without_a_sleep() {
+    // The deadline (30 ms) passes during the first call (0-50 ms): no retry, no sleep.
+    let (outcome, now) = with_deadline(30, 50);
+    assert_eq!(stop_of(&outcome), (StopReason::DeadlineExceeded, 1));
+    assert_eq!(outcome.total_delay_ms(), 0);
+    assert_eq!(now, 50);
+}
+
+#[test]
+fn the_deadline_is_measured_from_the_start_of_each_run() {
+    let clock = MockClock::<8>::new();
+    clock.advance(10_000);
+    let mut retry = Retry::without_jitter(plain().max_attempts(2).build().unwrap(), &clock)
+        .unwrap()
+        .deadline_ms(&clock, 100);
+    for _ in 0..2 {
+        let outcome = retry.call(always_failing());
+        assert_eq!(stop_of(&outcome), (StopReason::AttemptsExhausted, 2));
+    }
+}
+
+#[test]
+fn a_shared_retry_budget_stops_retrying_when_empty_and_refills_on_success() {
+    let bucket = TokenBucket::new(BucketRates {
+        capacity: 10,
+        cost: 5,
+        refill: 1,
+    });
+    let clock = MockClock::<8>::new();
+    let mut retry = Retry::without_jitter(plain().build().unwrap(), &clock)
+        .unwrap()
+        .retry_budget(&bucket);
+    // Two retries, then success: 10 - 5 - 5 + 1.
+    let mut calls = 0;
+    let first = retry.call(|| {
+        calls += 1;
+        if calls < 3 { Err(calls) } else { Ok(calls) }
+    });
+    assert_eq!(first.stop_reason(), StopReason::Succeeded);
+    assert_eq!(bucket.tokens(), 1);
+    // One token cannot pay for a retry: the next failing operation stops at once.
+    let second = retry.call(always_failing());
+    assert_eq!(stop_of(&second), (StopReason::RetryBudgetExhausted, 1));
+    assert_eq!(bucket.tokens(), 1);
+    // Refills never pass the capacity.
+    for _ in 0..20 {
+        bucket.refill();
+    }
+    assert_eq!(bucket.tokens(), 10);
+}
+
+#[test]
+fn the_retry_budget_is_not_charged_when_another_rule_stops_the_run() {
+    let bucket = TokenBucket::new(BucketRates {
+        capacity: 100,
+        cost: 5,
+        refill: 1,
+    });
+    let outcome = Retry::without_jitter(
+        plain().max_attempts(3).build().unwrap(),
+        MockClock::<8>::new(),
+    )
+    .unwrap()
+    .retry_budget(&bucket)
+    .call(always_failing());
+    assert_eq!(outcome.stop_reason(), StopReason::AttemptsExhausted);
+    assert_eq!(bucket.tokens(), 90);
+}
+
+#[test]
+fn threads_can_share_a_retry_budget() {
+    let bucket = SharedTokenBucket::new(BucketRates {
+        capacity: 100,
+        cost: 1,
+        refill: 0,
+    });
+    let retried = std::sync::atomic::AtomicU32::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                let policy: Policy<64> = Policy::builder()
+                    .max_attempts(64)
+                    .base_delay_ms(0)
+                    .jitter(Jitter::None)
+                    .build()
+                    .unwrap();
+                let outcome = Retry::without_jitter(policy, MockClock::<1>::new())
+                    .unwrap()
+                    .retry_budget(&bucket)
+                    .call(always_failing());
+                let sleeps = outcome
+                    .log()
+                    .iter()
+                    .filter(|a| a.slept_ms().is_some())
+                    .count();
+                retried.fetch_add(sleeps as u32, std::sync::atomic::Ordering::Relaxed);
+            });
+        }
+    });
+    // 4 x 63 retries wanted, 100 paid for: exactly the capacity, never more.
+    assert_eq!(retried.into_inner(), 100);
+    assert_eq!(bucket.tokens(), 0);
+}
+
+#[test]
+fn the_hook_sees_every_sleep_before_it_happens() {
+    let clock = MockClock::<8>::new();
+    let seen = RefCell::new(Vec::new());
+    let outcome = Retry::without_jitter(plain().max_attempts(4).build().unwrap(), &clock)
+        .unwrap()
+        .before_sleep(|attempt: u32, error: &u32, delay_ms: u32| {
+            seen.borrow_mut()
+                .push((attempt, *error, delay_ms, clock.now_ms()));
+        })
+        .call(always_failing());
+    assert_eq!(outcome.log().len(), 4);
+    // Called before each sleep (the clock has not moved yet), never after the last attempt.
+    assert_eq!(
+        seen.into_inner(),
+        [(1, 1, 100, 0), (2, 2, 200, 100), (3, 3, 400, 300)]
+    );
+}
+
+/// Polls a future to completion; the mock clock never makes it wait.
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+#[test]
+fn the_async_engine_keeps_the_same_log_as_the_blocking_one() {
+    for jitter in [
+        Jitter::None,
+        Jitter::Equal,
+        Jitter::Full,
+        Jitter::Decorrelated,
+    ] {
+        let policy = plain()
+            .max_attempts(8)
+            .jitter(jitter)
+            .delay_budget_ms(3000)
+            .build()
+            .unwrap();
+        let decide = |e: &u32| match e {
+            3 => Decision::RetryAfter(450),
+            6 => Decision::Stop,
+            _ => Decision::Retry,
+        };
+        let blocking_clock = MockClock::<8>::new();
+        let blocking = Retry::new(policy, &blocking_clock, XorShiftRng::seed_from_u64(9))
+            .when(decide)
+            .call(always_failing());
+        let async_clock = MockClock::<8>::new();
+        let calls = Cell::new(0);
+        let asynchronous = block_on(async {
+            Retry::new(policy, &async_clock, XorShiftRng::seed_from_u64(9))
+                .when(decide)
+                .call_async(|| {
+                    calls.set(calls.get() + 1);
+                    let result = Err::<u32, u32>(calls.get());
+                    async move { result }
+                })
+                .await
+        });
+        assert_eq!(asynchronous, blocking, "{jitter:?}");
+        assert_eq!(async_clock.sleeps(), blocking_clock.sleeps());
+        assert_eq!(async_clock.now_ms(), blocking_clock.now_ms());
+    }
+}

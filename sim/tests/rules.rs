@@ -1,0 +1,126 @@
+//! The stop rules and hints of `sim`, as a user drives them from the command line.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Runs `sim` with the report on stdout; returns the exit status and the report.
+fn sim(args: &[&str]) -> (i32, Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .args(["--output", "-"])
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), report)
+}
+
+fn delays(attempts: &Value) -> Vec<u64> {
+    attempts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.get("delay_ms").and_then(Value::as_u64))
+        .collect()
+}
+
+#[test]
+fn a_delay_budget_is_reached_exactly_or_stops_the_run_before_the_sleep_that_passes_it() {
+    let (code, r) = sim(&["--delay-budget", "300ms"]);
+    assert_eq!((code, &r["stop_reason"]), (0, &Value::from("success")));
+    assert_eq!(r["total_delay_ms"], 300);
+
+    let (code, r) = sim(&["--delay-budget", "699ms", "--fail-count", "10"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["stop_reason"], "delay_budget_exhausted");
+    assert_eq!(delays(&r["attempts"]), [100, 200]);
+    assert_eq!(r["attempts"][2]["decision"], "stop");
+    assert_eq!(r["policy"]["delay_budget_ms"], 699);
+}
+
+#[test]
+fn a_deadline_counts_the_operations_own_time() {
+    // Calls of 10 ms at 0, 110 and 320 ms; the next sleep (400 ms) would end past 350 ms.
+    let (code, r) = sim(&[
+        "--deadline",
+        "350ms",
+        "--op-time",
+        "10ms",
+        "--fail-count",
+        "10",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(r["stop_reason"], "deadline_exceeded");
+    assert_eq!(delays(&r["attempts"]), [100, 200]);
+    let started: Vec<u64> = r["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["elapsed_ms"].as_u64().unwrap())
+        .collect();
+    assert_eq!(started, [0, 110, 320]);
+    assert_eq!(r["elapsed_ms"], 330);
+}
+
+#[test]
+fn a_hinted_delay_is_slept_and_recorded() {
+    let (code, r) = sim(&["--retry-after-at", "1:1.5s"]);
+    assert_eq!(code, 0);
+    let first = &r["attempts"][0];
+    assert_eq!(first["decision"], "retry_after");
+    assert_eq!(first["hint_ms"], 1500);
+    assert_eq!(first["delay_ms"], 1500);
+    assert_eq!(first["error"], "Simulated failure #1 (retry after 1500 ms)");
+    assert_eq!(r["attempts"][1]["decision"], "retry");
+    assert_eq!(delays(&r["attempts"]), [1500, 200]);
+}
+
+#[test]
+fn a_hint_does_not_bypass_the_delay_budget() {
+    let (code, r) = sim(&["--retry-after-at", "1:2s", "--delay-budget", "1s"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["stop_reason"], "delay_budget_exhausted");
+    assert_eq!(r["total_attempts"], 1);
+}
+
+#[test]
+fn operations_share_a_retry_budget_and_each_gets_an_entry() {
+    // 10 tokens, 5 a retry, 1 back a success: the first operation retries twice and succeeds
+    // (10 - 5 - 5 + 1 = 1 left); the others cannot pay for a retry.
+    let (code, r) = sim(&["--retry-budget", "10:5:1", "--operations", "3"]);
+    assert_eq!(code, 1);
+    assert_eq!(r["status"], "failed");
+    let operations = r["operations"].as_array().unwrap();
+    assert_eq!(operations.len(), 3);
+    let summary: Vec<(u64, &str, u64)> = operations
+        .iter()
+        .map(|o| {
+            (
+                o["operation"].as_u64().unwrap(),
+                o["stop_reason"].as_str().unwrap(),
+                o["retry_budget_left"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (1, "success", 1),
+            (2, "retry_budget_exhausted", 1),
+            (3, "retry_budget_exhausted", 1)
+        ]
+    );
+    assert!(r.get("attempts").is_none());
+
+    // A budget that can pay for everything: every operation succeeds.
+    let (code, r) = sim(&["--retry-budget", "500:5:1", "--operations", "3"]);
+    assert_eq!(code, 0);
+    let left: Vec<u64> = r["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["retry_budget_left"].as_u64().unwrap())
+        .collect();
+    assert_eq!(left, [491, 482, 473]);
+}
