@@ -354,3 +354,52 @@ fn the_async_engine_keeps_the_same_log_as_the_blocking_one() {
         assert_eq!(async_clock.now_ms(), blocking_clock.now_ms());
     }
 }
+
+#[test]
+fn a_budget_behind_a_reference_is_the_same_budget() {
+    fn tokens<B: RetryBudget>(budget: B) -> u32 {
+        budget.tokens()
+    }
+    let bucket = TokenBucket::new(BucketRates {
+        capacity: 7,
+        cost: 2,
+        refill: 1,
+    });
+    assert!((&bucket).try_spend());
+    assert_eq!(tokens(&bucket), 5);
+    (&bucket).refill();
+    assert_eq!(tokens(&bucket), 6);
+}
+
+#[test]
+fn a_shared_bucket_spends_refills_and_caps_like_a_local_one() {
+    let shared = SharedTokenBucket::new(BucketRates {
+        capacity: 12,
+        cost: 5,
+        refill: 2,
+    });
+    let local = TokenBucket::new(shared.rates());
+    for _ in 0..3 {
+        assert_eq!(shared.try_spend(), local.try_spend());
+    }
+    assert_eq!((shared.tokens(), local.tokens()), (2, 2));
+    for _ in 0..10 {
+        shared.refill();
+        local.refill();
+    }
+    assert_eq!((shared.tokens(), local.tokens()), (12, 12));
+}
+
+#[test]
+fn the_mock_clock_rounds_finer_async_sleeps_up_to_whole_milliseconds() {
+    use embedded_hal_async::delay::DelayNs;
+    let clock = MockClock::<4>::new();
+    block_on(async {
+        let mut delay = &clock;
+        delay.delay_us(1500).await;
+        delay.delay_ns(1).await;
+        delay.delay_ms(3).await;
+    });
+    assert_eq!(clock.sleeps().as_slice(), [2, 1, 3]);
+    assert_eq!(clock.now_ms(), 6);
+}
