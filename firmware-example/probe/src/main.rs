@@ -135,13 +135,22 @@ mod engine {
         }
     }
 
-    /// Every setting read at run time, the jitter kind included, sleeping through the
-    /// embedded-hal adapter, and the generator-free path when there is no jitter: every check
+    /// Every setting read at run time (the jitter kind, delay budget and hint rule included), a
+    /// predicate that may hint, a deadline on a clock, a retry budget and a hook, sleeping through
+    /// the embedded-hal adapter, and the generator-free path when there is no jitter: every check
     /// and path of the builder, the arithmetic and the engine must stay.
     #[cfg(feature = "any-policy")]
     pub fn run() {
         use embedded_hal::delay::DelayNs;
-        use retry_backoff::HalDelay;
+        use retry_backoff::{BucketRates, Clock, Decision, HalDelay, HintAboveCap, TokenBucket};
+
+        /// A clock whose readings the optimiser cannot predict.
+        struct VolatileClock;
+        impl Clock for VolatileClock {
+            fn now_ms(&self) -> u64 {
+                u64::from(input(13)) << 32 | u64::from(input(14))
+            }
+        }
 
         struct VolatileDelayNs;
         impl DelayNs for VolatileDelayNs {
@@ -156,18 +165,38 @@ mod engine {
             2 => Jitter::Full,
             _ => Jitter::Decorrelated,
         };
+        let hint_above_cap = if input(14) == 0 {
+            HintAboveCap::Honour
+        } else {
+            HintAboveCap::Stop
+        };
         let built: Result<Policy<8>, _> = Policy::builder()
             .max_attempts(input(0))
             .base_delay_ms(input(1))
             .max_delay_ms(input(2))
             .factor(Factor::from_milli(input(3)))
             .jitter(jitter)
+            .delay_budget_ms(u64::from(input(15)))
+            .hint_above_cap(hint_above_cap)
             .build();
         let Ok(policy) = built else {
             output(0, u32::MAX);
             return;
         };
-        let predicate = |e: &u32| *e != input(6);
+        // The predicate may stop, retry, or retry after a hinted delay, all unknown here.
+        let predicate = |e: &u32| match input(6) {
+            0 => Decision::Stop,
+            1 => Decision::Retry,
+            hint => Decision::RetryAfter(hint ^ *e),
+        };
+        let bucket = TokenBucket::new(BucketRates {
+            capacity: input(10),
+            cost: input(11),
+            refill: input(12),
+        });
+        let clock = VolatileClock;
+        let hook =
+            |attempt: u32, error: &u32, delay_ms: u32| output(2, attempt ^ *error ^ delay_ms);
         let outcome = if input(9) == 0 {
             Retry::new(
                 policy,
@@ -175,10 +204,18 @@ mod engine {
                 XorShiftRng::seed_from_u64(seed()),
             )
             .when(predicate)
+            .deadline_ms(clock, u64::from(input(13)))
+            .retry_budget(&bucket)
+            .before_sleep(hook)
             .call(operation)
         } else {
             match Retry::without_jitter(policy, VolatileDelay) {
-                Ok(retry) => retry.when(predicate).call(operation),
+                Ok(retry) => retry
+                    .when(predicate)
+                    .deadline_ms(clock, u64::from(input(13)))
+                    .retry_budget(&bucket)
+                    .before_sleep(hook)
+                    .call(operation),
                 Err(_) => {
                     output(0, u32::MAX - 1);
                     return;
