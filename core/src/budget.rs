@@ -3,8 +3,9 @@
 //!
 //! Modelled on the AWS SDKs' standard retry mode: the bucket starts full; each retry withdraws a
 //! cost, and when the bucket cannot pay, the run stops instead of retrying
-//! ([`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted)); each
-//! success puts a refill back, up to the capacity. First attempts are always free.
+//! ([`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted)). A success
+//! after retries gives one retry's cost back (the retrying paid off); a success at the first
+//! attempt adds the refill; never past the capacity. First attempts are always free.
 
 use core::cell::Cell;
 
@@ -13,8 +14,9 @@ pub trait RetryBudget {
     /// Withdraws the cost of one retry; `false` (and nothing withdrawn) when the budget cannot
     /// pay for it.
     fn try_spend(&self) -> bool;
-    /// Puts back the refill for one success, up to the capacity.
-    fn refill(&self);
+    /// Puts tokens back for a success, up to the capacity: one retry's cost if the success came
+    /// after retries, else the refill.
+    fn succeeded(&self, after_retry: bool);
     /// Tokens left.
     fn tokens(&self) -> u32;
 }
@@ -23,8 +25,8 @@ impl<T: RetryBudget + ?Sized> RetryBudget for &T {
     fn try_spend(&self) -> bool {
         T::try_spend(self)
     }
-    fn refill(&self) {
-        T::refill(self)
+    fn succeeded(&self, after_retry: bool) {
+        T::succeeded(self, after_retry)
     }
     fn tokens(&self) -> u32 {
         T::tokens(self)
@@ -39,7 +41,7 @@ impl RetryBudget for NoBudget {
     fn try_spend(&self) -> bool {
         match *self {}
     }
-    fn refill(&self) {
+    fn succeeded(&self, _after_retry: bool) {
         match *self {}
     }
     fn tokens(&self) -> u32 {
@@ -55,12 +57,14 @@ pub struct BucketRates {
     pub capacity: u32,
     /// Tokens one retry costs.
     pub cost: u32,
-    /// Tokens one success puts back.
+    /// Tokens a success at the first attempt puts back (a success after retries gives back one
+    /// retry's `cost` instead).
     pub refill: u32,
 }
 
 impl BucketRates {
-    /// The AWS SDKs' standard mode: 500 tokens, 5 a retry, 1 back a success.
+    /// The AWS SDKs' standard mode: 500 tokens, 5 a retry, 1 back for a success at the first
+    /// attempt.
     pub const STANDARD: BucketRates = BucketRates {
         capacity: 500,
         cost: 5,
@@ -71,8 +75,9 @@ impl BucketRates {
         tokens.checked_sub(self.cost)
     }
 
-    fn refilled(&self, tokens: u32) -> u32 {
-        tokens.saturating_add(self.refill).min(self.capacity)
+    fn refilled(&self, tokens: u32, after_retry: bool) -> u32 {
+        let back = if after_retry { self.cost } else { self.refill };
+        tokens.saturating_add(back).min(self.capacity)
     }
 }
 
@@ -85,8 +90,10 @@ impl BucketRates {
 /// assert!(bucket.try_spend());
 /// assert!(bucket.try_spend());
 /// assert!(!bucket.try_spend()); // empty: the next retry would stop the run
-/// bucket.refill();
-/// assert_eq!(bucket.tokens(), 1);
+/// bucket.succeeded(true); // a retried operation succeeded: one retry's cost comes back
+/// assert_eq!(bucket.tokens(), 5);
+/// bucket.succeeded(false); // one that succeeded at once adds the refill
+/// assert_eq!(bucket.tokens(), 6);
 /// ```
 #[derive(Debug)]
 pub struct TokenBucket {
@@ -119,8 +126,9 @@ impl RetryBudget for TokenBucket {
             None => false,
         }
     }
-    fn refill(&self) {
-        self.tokens.set(self.rates.refilled(self.tokens.get()));
+    fn succeeded(&self, after_retry: bool) {
+        self.tokens
+            .set(self.rates.refilled(self.tokens.get(), after_retry));
     }
     fn tokens(&self) -> u32 {
         self.tokens.get()
@@ -160,12 +168,12 @@ impl RetryBudget for SharedTokenBucket {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| self.rates.spend(t))
             .is_ok()
     }
-    fn refill(&self) {
+    fn succeeded(&self, after_retry: bool) {
         use core::sync::atomic::Ordering;
         let _ = self
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
-                Some(self.rates.refilled(t))
+                Some(self.rates.refilled(t, after_retry))
             });
     }
     fn tokens(&self) -> u32 {

@@ -108,6 +108,21 @@ impl<const M: usize> Clock for MockClock<M> {
 
 /// For async runs: a millisecond sleep is recorded as one; finer sleeps round up to whole
 /// milliseconds, since the clock counts nothing finer.
+impl<const M: usize> embedded_hal_async::delay::DelayNs for MockClock<M> {
+    async fn delay_ns(&mut self, ns: u32) {
+        self.sleep(ns.div_ceil(1_000_000));
+    }
+
+    async fn delay_us(&mut self, us: u32) {
+        self.sleep(us.div_ceil(1000));
+    }
+
+    async fn delay_ms(&mut self, ms: u32) {
+        self.sleep(ms);
+    }
+}
+
+/// As for the owned clock, so that a run can sleep on it while the operation reads it.
 impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
     async fn delay_ns(&mut self, ns: u32) {
         self.sleep(ns.div_ceil(1_000_000));

@@ -169,7 +169,8 @@ impl<D, R, const N: usize, P, C, H, B> Retry<D, R, N, P, C, H, B> {
     }
 
     /// Calls `hook` before each sleep with the attempt number, its error and the delay: a
-    /// place to log, or to feed a watchdog.
+    /// place to log, or to feed a watchdog. As with [`when`](Self::when), a closure names its
+    /// parameter types: `.before_sleep(|attempt: u32, error: &MyError, delay_ms: u32| ...)`.
     pub fn before_sleep<H2>(self, hook: H2) -> Retry<D, R, N, P, C, H2, B> {
         Retry {
             policy: self.policy,
@@ -183,7 +184,7 @@ impl<D, R, const N: usize, P, C, H, B> Retry<D, R, N, P, C, H, B> {
     }
 
     /// Draws every retry from `budget`, shared with other operations (pass `&bucket`); a run
-    /// the budget cannot pay for stops instead of retrying, and each success refills it.
+    /// the budget cannot pay for stops instead of retrying, and each success puts tokens back.
     pub fn retry_budget<B2: RetryBudget>(self, budget: B2) -> Retry<D, R, N, P, C, H, B2> {
         Retry {
             policy: self.policy,
@@ -240,7 +241,8 @@ where
 {
     /// As [`call`](Self::call), for an async operation, sleeping through an embedded-hal-async
     /// `DelayNs` (embassy's, or any executor's). The rules, the log and the outcome are the same:
-    /// both run the same bookkeeping.
+    /// both run the same bookkeeping. Nothing happens until the future is first polled, so a
+    /// deadline is measured from then.
     ///
     /// ```
     /// use retry_backoff::{Jitter, MockClock, Policy, Retry};
@@ -343,7 +345,7 @@ impl<'p, const N: usize> Run<'p, N> {
                 outcome.value = Some(value);
                 outcome.stop = StopReason::Succeeded;
                 if let Some(budget) = controls.budget {
-                    budget.refill();
+                    budget.succeeded(self.attempt > 1);
                 }
                 (AttemptOutcome::Succeeded, None)
             }

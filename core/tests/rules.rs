@@ -212,21 +212,27 @@ fn a_shared_retry_budget_stops_retrying_when_empty_and_refills_on_success() {
     let mut retry = Retry::without_jitter(plain().build().unwrap(), &clock)
         .unwrap()
         .retry_budget(&bucket);
-    // Two retries, then success: 10 - 5 - 5 + 1.
+    // Two retries, then success: 10 - 5 - 5, and one retry's cost back for the success.
     let mut calls = 0;
     let first = retry.call(|| {
         calls += 1;
         if calls < 3 { Err(calls) } else { Ok(calls) }
     });
     assert_eq!(first.stop_reason(), StopReason::Succeeded);
-    assert_eq!(bucket.tokens(), 1);
-    // One token cannot pay for a retry: the next failing operation stops at once.
+    assert_eq!(bucket.tokens(), 5);
+    // A failing operation spends the last 5 on one retry, then cannot pay for another.
     let second = retry.call(always_failing());
-    assert_eq!(stop_of(&second), (StopReason::RetryBudgetExhausted, 1));
+    assert_eq!(stop_of(&second), (StopReason::RetryBudgetExhausted, 2));
+    assert_eq!(bucket.tokens(), 0);
+    // Now it cannot retry at all; a success at the first attempt adds the refill.
+    let third = retry.call(always_failing());
+    assert_eq!(stop_of(&third), (StopReason::RetryBudgetExhausted, 1));
+    let fourth = retry.call(|| Ok::<u32, u32>(1));
+    assert_eq!(fourth.stop_reason(), StopReason::Succeeded);
     assert_eq!(bucket.tokens(), 1);
-    // Refills never pass the capacity.
-    for _ in 0..20 {
-        bucket.refill();
+    // Nothing passes the capacity.
+    for after_retry in [false, true].repeat(10) {
+        bucket.succeeded(after_retry);
     }
     assert_eq!(bucket.tokens(), 10);
 }
@@ -247,6 +253,43 @@ fn the_retry_budget_is_not_charged_when_another_rule_stops_the_run() {
     .call(always_failing());
     assert_eq!(outcome.stop_reason(), StopReason::AttemptsExhausted);
     assert_eq!(bucket.tokens(), 90);
+}
+
+#[test]
+fn the_retry_budget_is_not_charged_when_the_delay_budget_or_the_deadline_stops_the_run() {
+    let bucket = TokenBucket::new(BucketRates {
+        capacity: 100,
+        cost: 5,
+        refill: 1,
+    });
+    let policy = plain().delay_budget_ms(250).build().unwrap();
+    let clock = MockClock::<8>::new();
+    let outcome = Retry::without_jitter(policy, &clock)
+        .unwrap()
+        .retry_budget(&bucket)
+        .call(always_failing());
+    // 100 is paid for; 200 more would pass the delay budget.
+    assert_eq!(stop_of(&outcome), (StopReason::DelayBudgetExhausted, 2));
+    assert_eq!(bucket.tokens(), 95);
+    let outcome = Retry::without_jitter(plain().build().unwrap(), &clock)
+        .unwrap()
+        .deadline_ms(&clock, 50)
+        .retry_budget(&bucket)
+        .call(always_failing());
+    assert_eq!(stop_of(&outcome), (StopReason::DeadlineExceeded, 1));
+    assert_eq!(bucket.tokens(), 95);
+}
+
+#[test]
+fn a_hint_does_not_bypass_the_deadline() {
+    let clock = MockClock::<8>::new();
+    let outcome = Retry::without_jitter(plain().build().unwrap(), &clock)
+        .unwrap()
+        .when(|_: &u32| Decision::RetryAfter(900))
+        .deadline_ms(&clock, 1000)
+        .call(always_failing());
+    assert_eq!(slept(&outcome), [900]);
+    assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
 }
 
 #[test]
@@ -315,6 +358,44 @@ fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 #[test]
+fn the_async_engine_keeps_the_deadline_budget_and_hook_as_the_blocking_one() {
+    let run = |asynchronous: bool| {
+        let clock = MockClock::<8>::new();
+        let bucket = TokenBucket::new(BucketRates {
+            capacity: 12,
+            cost: 5,
+            refill: 1,
+        });
+        let hooked = RefCell::new(Vec::new());
+        let mut retry = Retry::without_jitter(plain().build().unwrap(), &clock)
+            .unwrap()
+            .deadline_ms(&clock, 2000)
+            .retry_budget(&bucket)
+            .before_sleep(|attempt: u32, _: &u32, ms: u32| hooked.borrow_mut().push((attempt, ms)));
+        let calls = Cell::new(0);
+        let op = || {
+            calls.set(calls.get() + 1);
+            clock.advance(30);
+            Err::<u32, u32>(calls.get())
+        };
+        let outcome = if asynchronous {
+            block_on(retry.call_async(|| std::future::ready(op())))
+        } else {
+            retry.call(op)
+        };
+        (
+            outcome,
+            hooked.into_inner(),
+            bucket.tokens(),
+            clock.now_ms(),
+        )
+    };
+    let blocking = run(false);
+    assert_eq!(blocking.0.stop_reason(), StopReason::RetryBudgetExhausted);
+    assert_eq!(run(true), blocking);
+}
+
+#[test]
 fn the_async_engine_keeps_the_same_log_as_the_blocking_one() {
     for jitter in [
         Jitter::None,
@@ -361,8 +442,8 @@ fn a_budget_behind_a_reference_is_the_same_budget() {
     fn spend<B: RetryBudget>(budget: B) -> bool {
         budget.try_spend()
     }
-    fn refill<B: RetryBudget>(budget: B) {
-        budget.refill()
+    fn succeeded<B: RetryBudget>(budget: B) {
+        budget.succeeded(false)
     }
     fn tokens<B: RetryBudget>(budget: B) -> u32 {
         budget.tokens()
@@ -374,7 +455,7 @@ fn a_budget_behind_a_reference_is_the_same_budget() {
     });
     assert!(spend(&bucket));
     assert_eq!(tokens(&bucket), 5);
-    refill(&bucket);
+    succeeded(&bucket);
     assert_eq!(tokens(&bucket), 6);
 }
 
@@ -390,9 +471,9 @@ fn a_shared_bucket_spends_refills_and_caps_like_a_local_one() {
         assert_eq!(shared.try_spend(), local.try_spend());
     }
     assert_eq!((shared.tokens(), local.tokens()), (2, 2));
-    for _ in 0..10 {
-        shared.refill();
-        local.refill();
+    for after_retry in [true, false].repeat(5) {
+        shared.succeeded(after_retry);
+        local.succeeded(after_retry);
     }
     assert_eq!((shared.tokens(), local.tokens()), (12, 12));
 }

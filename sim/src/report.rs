@@ -117,6 +117,21 @@ pub struct PolicyEntry {
     pub op_time_ms: u32,
     /// Operations run in sequence.
     pub operations: u32,
+    /// Calls that hint a delay, as `[call, milliseconds]` pairs.
+    pub retry_after_at: Vec<(u32, u32)>,
+    /// The shared retry budget's rates, if any.
+    pub retry_budget: Option<BudgetEntry>,
+}
+
+/// A retry budget's rates.
+#[derive(Debug, Serialize)]
+pub struct BudgetEntry {
+    /// Tokens the bucket holds, and starts with.
+    pub capacity: u32,
+    /// Tokens a retry costs.
+    pub cost: u32,
+    /// Tokens a success at the first attempt puts back.
+    pub refill: u32,
 }
 
 /// The report's name for a stop reason.
@@ -217,6 +232,12 @@ impl Report {
                 deadline_ms: scenario.deadline_ms,
                 op_time_ms: scenario.op_time_ms,
                 operations: scenario.operations,
+                retry_after_at: scenario.retry_after.clone(),
+                retry_budget: scenario.retry_budget.map(|rates| BudgetEntry {
+                    capacity: rates.capacity,
+                    cost: rates.cost,
+                    refill: rates.refill,
+                }),
             },
         }
     }

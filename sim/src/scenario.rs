@@ -222,9 +222,9 @@ impl RetryBudget for SimBudget {
     fn try_spend(&self) -> bool {
         self.0.as_ref().is_none_or(TokenBucket::try_spend)
     }
-    fn refill(&self) {
+    fn succeeded(&self, after_retry: bool) {
         if let Some(bucket) = &self.0 {
-            bucket.refill();
+            bucket.succeeded(after_retry);
         }
     }
     fn tokens(&self) -> u32 {

@@ -77,6 +77,30 @@ fn a_hinted_delay_is_slept_and_recorded() {
 }
 
 #[test]
+fn a_deadline_inside_an_operation_and_per_operation_deadlines() {
+    // The deadline (30 ms) passes while the first call (50 ms) runs: no retry.
+    let (code, r) = sim(&["--deadline", "30ms", "--op-time", "50ms"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        (&r["stop_reason"], &r["total_attempts"]),
+        (&Value::from("deadline_exceeded"), &Value::from(1))
+    );
+    // Each operation's deadline runs from its own start: both succeed within 400 ms.
+    let (code, r) = sim(&[
+        "--deadline",
+        "400ms",
+        "--op-time",
+        "10ms",
+        "--operations",
+        "2",
+    ]);
+    assert_eq!(code, 0);
+    let operations = r["operations"].as_array().unwrap();
+    assert!(operations.iter().all(|o| o["stop_reason"] == "success"));
+    assert_eq!(operations[1]["attempts"][0]["elapsed_ms"], 330);
+}
+
+#[test]
 fn a_hint_does_not_bypass_the_delay_budget() {
     let (code, r) = sim(&["--retry-after-at", "1:2s", "--delay-budget", "1s"]);
     assert_eq!(code, 1);
@@ -86,8 +110,9 @@ fn a_hint_does_not_bypass_the_delay_budget() {
 
 #[test]
 fn operations_share_a_retry_budget_and_each_gets_an_entry() {
-    // 10 tokens, 5 a retry, 1 back a success: the first operation retries twice and succeeds
-    // (10 - 5 - 5 + 1 = 1 left); the others cannot pay for a retry.
+    // 10 tokens, 5 a retry: the first operation retries twice and succeeds (10 - 5 - 5, and 5
+    // back for a success after retries); the second pays for one retry and cannot pay for its
+    // second; the third cannot pay for any.
     let (code, r) = sim(&["--retry-budget", "10:5:1", "--operations", "3"]);
     assert_eq!(code, 1);
     assert_eq!(r["status"], "failed");
@@ -106,9 +131,9 @@ fn operations_share_a_retry_budget_and_each_gets_an_entry() {
     assert_eq!(
         summary,
         [
-            (1, "success", 1),
-            (2, "retry_budget_exhausted", 1),
-            (3, "retry_budget_exhausted", 1)
+            (1, "success", 5),
+            (2, "retry_budget_exhausted", 0),
+            (3, "retry_budget_exhausted", 0)
         ]
     );
     assert!(r.get("attempts").is_none());
@@ -122,5 +147,9 @@ fn operations_share_a_retry_budget_and_each_gets_an_entry() {
         .iter()
         .map(|o| o["retry_budget_left"].as_u64().unwrap())
         .collect();
-    assert_eq!(left, [491, 482, 473]);
+    assert_eq!(left, [495, 490, 485]);
+    assert_eq!(
+        r["policy"]["retry_budget"],
+        serde_json::json!({"capacity": 500, "cost": 5, "refill": 1})
+    );
 }
