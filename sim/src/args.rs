@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use retry_backoff::{Backoff, BucketRates, Factor, Jitter};
+use retry_backoff::{Backoff, BucketRates, Factor, HintAboveCap, Jitter};
 
 use crate::herd::{STANDARD, Strategy};
 
@@ -63,6 +63,10 @@ pub struct Args {
     /// given as `K:D`; may be repeated.
     #[arg(long, value_name = "K:D", value_parser = parse_retry_after)]
     pub retry_after_at: Vec<(u32, u32)>,
+
+    /// What a hinted delay above the cap does: honour (sleep it) or stop (end the run).
+    #[arg(long, value_name = "CHOICE", default_value = "honour", value_parser = parse_hint_above_cap)]
+    pub hint_above_cap: HintAboveCap,
 
     /// Stop rather than sleep when the slept total would pass D.
     #[arg(long, value_name = "D", value_parser = parse_duration_ms, allow_hyphen_values = true)]
@@ -210,6 +214,15 @@ pub fn parse_strategies(text: &str) -> Result<Strategies, String> {
         strategies.push(strategy);
     }
     Ok(Strategies(strategies))
+}
+
+/// `honour` or `stop`.
+pub fn parse_hint_above_cap(text: &str) -> Result<HintAboveCap, String> {
+    match text {
+        "honour" => Ok(HintAboveCap::Honour),
+        "stop" => Ok(HintAboveCap::Stop),
+        _ => Err("expected honour or stop".into()),
+    }
 }
 
 /// `K:D`: call K (from 1) hints a delay D.

@@ -71,6 +71,7 @@ where
         fail_count: args.fail_count,
         non_retryable_at: args.non_retryable_at,
         retry_after: args.retry_after_at.clone(),
+        hint_above_cap: args.hint_above_cap,
         delay_budget_ms: args.delay_budget.map(u64::from),
         deadline_ms: args.deadline.map(u64::from),
         op_time_ms: args.op_time,

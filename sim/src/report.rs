@@ -117,6 +117,8 @@ pub struct PolicyEntry {
     pub op_time_ms: u32,
     /// Operations run in sequence.
     pub operations: u32,
+    /// `"honour"` or `"stop"`: what a hinted delay above the cap does.
+    pub hint_above_cap: &'static str,
     /// Calls that hint a delay, as `[call, milliseconds]` pairs.
     pub retry_after_at: Vec<(u32, u32)>,
     /// The shared retry budget's rates, if any.
@@ -232,6 +234,10 @@ impl Report {
                 deadline_ms: scenario.deadline_ms,
                 op_time_ms: scenario.op_time_ms,
                 operations: scenario.operations,
+                hint_above_cap: match scenario.hint_above_cap {
+                    retry_backoff::HintAboveCap::Honour => "honour",
+                    retry_backoff::HintAboveCap::Stop => "stop",
+                },
                 retry_after_at: scenario.retry_after.clone(),
                 retry_budget: scenario.retry_budget.map(|rates| BudgetEntry {
                     capacity: rates.capacity,

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
 use retry_backoff::{
-    AttemptOutcome, BucketRates, Clock, Decision, Delay, Factor, Jitter, MockClock, Outcome,
-    Policy, PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
+    AttemptOutcome, BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter, MockClock,
+    Outcome, Policy, PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
 };
 
 use crate::stderr_log::{Level, log};
@@ -40,6 +40,8 @@ pub struct Scenario {
     pub non_retryable_at: Option<u32>,
     /// Calls (from 1) that fail with a retryable error carrying a hinted delay, in milliseconds.
     pub retry_after: Vec<(u32, u32)>,
+    /// What a hinted delay above the cap does.
+    pub hint_above_cap: HintAboveCap,
     /// The most a run may sleep in all, in milliseconds.
     pub delay_budget_ms: Option<u64>,
     /// Each run's deadline, in milliseconds from its start.
@@ -67,6 +69,7 @@ impl Default for Scenario {
             fail_count: 2,
             non_retryable_at: None,
             retry_after: Vec::new(),
+            hint_above_cap: HintAboveCap::Honour,
             delay_budget_ms: None,
             deadline_ms: None,
             op_time_ms: 0,
@@ -88,7 +91,8 @@ impl Scenario {
             .base_delay_ms(self.base_delay_ms)
             .max_delay_ms(self.max_delay_ms)
             .factor(self.factor)
-            .jitter(self.jitter);
+            .jitter(self.jitter)
+            .hint_above_cap(self.hint_above_cap);
         if let Some(budget) = self.delay_budget_ms {
             builder = builder.delay_budget_ms(budget);
         }

@@ -298,6 +298,7 @@ fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
         (vec!["--deadline", "-1s"], "--deadline"),
         (vec!["--delay-budget", "0.0001"], "--delay-budget"),
         (vec!["--op-time", "x"], "--op-time"),
+        (vec!["--hint-above-cap", "maybe"], "--hint-above-cap"),
     ]);
     cases
 }

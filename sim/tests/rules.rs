@@ -101,6 +101,26 @@ fn a_deadline_inside_an_operation_and_per_operation_deadlines() {
 }
 
 #[test]
+fn a_hint_above_the_cap_is_honoured_or_stops_the_run_as_asked() {
+    let (code, r) = sim(&["--retry-after-at", "1:2s", "--max-delay", "1s"]);
+    assert_eq!(code, 0);
+    assert_eq!(r["attempts"][0]["delay_ms"], 2000);
+    assert_eq!(r["policy"]["hint_above_cap"], "honour");
+    let args = [
+        "--retry-after-at",
+        "1:2s",
+        "--max-delay",
+        "1s",
+        "--hint-above-cap",
+        "stop",
+    ];
+    let (code, r) = sim(&args);
+    assert_eq!(code, 1);
+    assert_eq!(r["stop_reason"], "hint_above_cap");
+    assert_eq!(r["total_delay_ms"], 0);
+}
+
+#[test]
 fn a_hint_does_not_bypass_the_delay_budget() {
     let (code, r) = sim(&["--retry-after-at", "1:2s", "--delay-budget", "1s"]);
     assert_eq!(code, 1);
