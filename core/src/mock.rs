@@ -4,8 +4,9 @@ use core::cell::Cell;
 
 use crate::{Clock, Delay};
 
-/// A [`Delay`] (and an embedded-hal-async `DelayNs`, and a [`Clock`]) that advances virtual
-/// time instead of sleeping, and records the first `M` sleeps it was asked for.
+/// A [`Delay`] and a [`Clock`] (and, through `&MockClock`, an embedded-hal-async `DelayNs`)
+/// that advances virtual time instead of sleeping, and records the first `M` sleeps it was asked
+/// for.
 ///
 /// Its state sits in [`Cell`]s, so `&MockClock` is a `Delay` too: the engine can sleep on it
 /// while the operation reads [`now_ms`](Self::now_ms) or spends time with
@@ -108,21 +109,6 @@ impl<const M: usize> Clock for MockClock<M> {
 
 /// For async runs: a millisecond sleep is recorded as one; finer sleeps round up to whole
 /// milliseconds, since the clock counts nothing finer.
-impl<const M: usize> embedded_hal_async::delay::DelayNs for MockClock<M> {
-    async fn delay_ns(&mut self, ns: u32) {
-        self.sleep(ns.div_ceil(1_000_000));
-    }
-
-    async fn delay_us(&mut self, us: u32) {
-        self.sleep(us.div_ceil(1000));
-    }
-
-    async fn delay_ms(&mut self, ms: u32) {
-        self.sleep(ms);
-    }
-}
-
-/// As for the owned clock, so that a run can sleep on it while the operation reads it.
 impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
     async fn delay_ns(&mut self, ns: u32) {
         self.sleep(ns.div_ceil(1_000_000));

@@ -201,6 +201,24 @@ impl<D, R, const N: usize, P, C, H, B> Retry<D, R, N, P, C, H, B> {
     pub fn policy(&self) -> &Policy<N> {
         &self.policy
     }
+
+    /// Starts a run: the sleeper, the run's bookkeeping (reading the deadline's clock now), and
+    /// what the run consults, borrowed apart so that the run can sleep while it consults.
+    fn start(&mut self) -> (&mut D, Run<'_, N>, Controls<'_, R, P, C, H, B>)
+    where
+        C: Clock,
+    {
+        let deadline = self.deadline.as_ref();
+        let run = Run::new(&self.policy, deadline);
+        let controls = Controls {
+            rng: self.rng.as_mut(),
+            retry_on: &mut self.retry_on,
+            deadline,
+            before_sleep: &mut self.before_sleep,
+            budget: self.budget.as_ref(),
+        };
+        (&mut self.delay, run, controls)
+    }
 }
 
 impl<D: Delay, R: Rng, const N: usize, P, C: Clock, H, B: RetryBudget> Retry<D, R, N, P, C, H, B> {
@@ -217,16 +235,9 @@ impl<D: Delay, R: Rng, const N: usize, P, C: Clock, H, B: RetryBudget> Retry<D, 
     {
         // Filled in place and returned as is, so the log is not copied.
         let mut outcome = Outcome::new();
-        let mut controls = Controls {
-            rng: self.rng.as_mut(),
-            retry_on: &mut self.retry_on,
-            deadline: self.deadline.as_ref(),
-            before_sleep: &mut self.before_sleep,
-            budget: self.budget.as_ref(),
-        };
-        let mut run = Run::new(&self.policy, controls.deadline);
+        let (delay, mut run, mut controls) = self.start();
         while let Some(ms) = run.settle(&mut outcome, op(), &mut controls) {
-            self.delay.delay_ms(ms);
+            delay.delay_ms(ms);
         }
         outcome
     }
@@ -279,16 +290,9 @@ where
         H: BeforeSleep<E>,
     {
         let mut outcome = Outcome::new();
-        let mut controls = Controls {
-            rng: self.rng.as_mut(),
-            retry_on: &mut self.retry_on,
-            deadline: self.deadline.as_ref(),
-            before_sleep: &mut self.before_sleep,
-            budget: self.budget.as_ref(),
-        };
-        let mut run = Run::new(&self.policy, controls.deadline);
+        let (delay, mut run, mut controls) = self.start();
         while let Some(ms) = run.settle(&mut outcome, op().await, &mut controls) {
-            self.delay.delay_ms(ms).await;
+            delay.delay_ms(ms).await;
         }
         outcome
     }
