@@ -1,16 +1,21 @@
 //! Retry an operation with exponential backoff and jitter, in firmware or on a host.
 //!
-//! `#![no_std]`, no allocation, no `unsafe`, no floating point, no panics: delays are whole
-//! milliseconds computed with saturating integer arithmetic, and the log of every attempt
-//! lives in a fixed-capacity [`heapless::Vec`].
+//! `#![no_std]`, no allocation, no `unsafe`, no floating point, and no panic path in the
+//! blocking engine (the firmware's probe proves it on two Cortex-M targets): delays are whole
+//! milliseconds computed with saturating integer arithmetic, and the log of every attempt lives
+//! in a fixed-capacity [`heapless::Vec`].
 //!
 //! - A [`Policy`] says how many attempts to make and how long to wait between them
 //!   ([`Backoff`]: base delay, cap, [`Factor`], [`Jitter`]). Policies are checked when built,
 //!   and can be built in a `const`, where an invalid one fails to compile.
 //! - A [`Retry`] runs an operation under a policy. It sleeps through the [`Delay`] trait
 //!   ([`HalDelay`] adapts any embedded-hal 1.0 `DelayNs`; [`MockClock`] only advances virtual
-//!   time), draws jitter from any [`rand_core::Rng`], and asks a [`RetryOn`] predicate whether
-//!   an error is worth another attempt.
+//!   time), draws jitter from any [`rand_core::Rng`], and asks a [`RetryOn`] predicate what to
+//!   do after an error ([`Decision`]: stop, retry, or retry after a server's hinted delay).
+//!   Optional stop rules: a policy's delay budget, a run's deadline on a [`Clock`], and a
+//!   [`RetryBudget`] ([`TokenBucket`]) shared by many operations; a [`BeforeSleep`] hook sees
+//!   every sleep. [`Retry::call_async`] does the same for async operations over
+//!   embedded-hal-async.
 //! - The [`Outcome`] holds the value, why the run stopped, and an [`Attempt`] record for every
 //!   call: its error, and the delay actually slept after it.
 //!
