@@ -12,9 +12,9 @@ use rand_core::Rng;
 /// - [`Equal`](Jitter::Equal) (the default) when each client must still back off: it waits at
 ///   least half the exponential delay, and spreads retries over the other half.
 /// - [`Full`](Jitter::Full) when many clients contend for one resource and the total work
-///   matters more than any one client's wait: it spreads retries the widest, and in published
-///   contention studies finishes the work soonest with the fewest calls. A single retry may come
-///   almost at once.
+///   matters more than any one client's wait: it spreads retries the widest; in contention
+///   studies (and `sim herd`) it makes the fewest calls and finishes the work well before equal
+///   jitter. A single retry may come almost at once.
 /// - [`Decorrelated`](Jitter::Decorrelated) behaves like full jitter but never waits less than
 ///   the base delay; it ignores the factor and grows by up to three times the previous delay.
 /// - [`None`](Jitter::None) for a single client, for tests, or when the delays must be
