@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::debug;
 use defmt_semihosting as _;
-use retry_backoff::Delay;
+use retry_backoff::{Delay, HalDelay, Outcome};
 
 /// Ends the emulator (or halts a real chip) with status 0 when `success`, else 1.
 pub fn exit(success: bool) -> ! {
@@ -55,6 +55,30 @@ macro_rules! exit_on_panic {
             $crate::fail(|| defmt::error!("panic: {}", defmt::Display2Format(info)))
         }
     };
+}
+
+/// The board's SysTick, as a [`Delay`] that logs each sleep: the core's embedded-hal adapter over
+/// cortex-m's SysTick delay, counting the board's real core clock.
+pub fn systick_sleeper() -> LoggingDelay<HalDelay<cortex_m::delay::Delay>> {
+    let Some(core) = cortex_m::Peripherals::take() else {
+        fail(|| defmt::error!("the core peripherals were already taken"))
+    };
+    LoggingDelay(HalDelay(cortex_m::delay::Delay::new(
+        core.SYST,
+        board::CORE_CLOCK_HZ,
+    )))
+}
+
+/// Logs every attempt of a run, then why it stopped and the time slept.
+pub fn log_outcome<T, E: defmt::Format, const N: usize>(outcome: &Outcome<T, E, N>) {
+    for attempt in outcome.log() {
+        defmt::info!("attempt {=u32}: {}", attempt.number, attempt.outcome);
+    }
+    defmt::info!(
+        "stopped: {}, {=u64} ms slept in all",
+        outcome.stop_reason(),
+        outcome.total_delay_ms()
+    );
 }
 
 /// A [`Delay`] that logs each sleep before taking it.

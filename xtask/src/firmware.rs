@@ -105,16 +105,7 @@ pub fn check_all(thumb: Thumb) -> Result<(), String> {
     for board in BOARDS {
         let sensor = run_bin(thumb, board, "sensor")?;
         expect_status(&sensor, 0, "sensor", board)?;
-        if !sensor
-            .lines
-            .iter()
-            .any(|l| l.contains("attempt 4: Succeeded"))
-        {
-            return Err(format!(
-                "sensor on {} did not log its fourth attempt's success",
-                board.name
-            ));
-        }
+        expect_line(&sensor, "attempt 4: Succeeded", "sensor", board)?;
         compare_sleeps_with_host(&sensor.lines)
             .map_err(|e| format!("sensor on {}: {e}", board.name))?;
         println!(
@@ -133,16 +124,7 @@ pub fn check_all(thumb: Thumb) -> Result<(), String> {
 
         let failing = run_bin(thumb, board, "failing")?;
         expect_status(&failing, 1, "failing (expected to fail)", board)?;
-        if !failing
-            .lines
-            .iter()
-            .any(|l| l.contains("stopped: NotRetryable"))
-        {
-            return Err(format!(
-                "failing on {} did not stop as not retryable",
-                board.name
-            ));
-        }
+        expect_line(&failing, "stopped: NotRetryable", "failing", board)?;
         println!("xtask: failing on {} failed, as expected", board.name);
     }
     Ok(())
@@ -158,6 +140,14 @@ fn expect_status(run: &qemu::Run, expected: i32, what: &str, board: Board) -> Re
             run.status,
             run.stderr.trim()
         ))
+    }
+}
+
+fn expect_line(run: &qemu::Run, needle: &str, what: &str, board: Board) -> Result<(), String> {
+    if run.lines.iter().any(|l| l.contains(needle)) {
+        Ok(())
+    } else {
+        Err(format!("{what} on {} never logged '{needle}'", board.name))
     }
 }
 

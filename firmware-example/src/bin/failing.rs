@@ -5,10 +5,10 @@
 
 use cortex_m_rt::entry;
 use firmware_example::sensor::{FlakySensor, SensorError};
-use firmware_example::{LoggingDelay, board, exit, exit_on_panic};
+use firmware_example::{board, exit, exit_on_panic, log_outcome, systick_sleeper};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{HalDelay, Policy, Retry};
+use retry_backoff::{Policy, Retry};
 
 exit_on_panic!();
 
@@ -20,19 +20,11 @@ const POLICY: Policy<8> = Policy::builder()
 
 #[entry]
 fn main() -> ! {
-    let core = cortex_m::Peripherals::take().unwrap();
-    let systick = cortex_m::delay::Delay::new(core.SYST, board::CORE_CLOCK_HZ);
     let mut sensor = FlakySensor::unplugged();
-    let outcome = Retry::new(
-        POLICY,
-        LoggingDelay(HalDelay(systick)),
-        XorShiftRng::seed_from_u64(board::device_seed()),
-    )
-    .when(SensorError::is_transient)
-    .call(|| sensor.read_centi_celsius());
-    for attempt in outcome.log() {
-        defmt::info!("attempt {=u32}: {}", attempt.number, attempt.outcome);
-    }
-    defmt::info!("stopped: {}", outcome.stop_reason());
+    let rng = XorShiftRng::seed_from_u64(board::device_seed());
+    let outcome = Retry::new(POLICY, systick_sleeper(), rng)
+        .when(SensorError::is_transient)
+        .call(|| sensor.read_centi_celsius());
+    log_outcome(&outcome);
     exit(outcome.is_success())
 }

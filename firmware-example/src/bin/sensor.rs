@@ -5,10 +5,10 @@
 
 use cortex_m_rt::entry;
 use firmware_example::sensor::{FlakySensor, SensorError};
-use firmware_example::{LoggingDelay, board, exit, exit_on_panic};
+use firmware_example::{board, exit, exit_on_panic, log_outcome, systick_sleeper};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{HalDelay, Jitter, Policy, Retry};
+use retry_backoff::{Jitter, Policy, Retry};
 
 exit_on_panic!();
 
@@ -22,8 +22,6 @@ const POLICY: Policy<8> = Policy::builder()
 
 #[entry]
 fn main() -> ! {
-    let core = cortex_m::Peripherals::take().unwrap();
-    let systick = cortex_m::delay::Delay::new(core.SYST, board::CORE_CLOCK_HZ);
     let seed = board::device_seed();
     defmt::info!("{=str}: device seed {=u64:#x}", board::NAME, seed);
     // For the host, which draws the same delays and compares them with the sleeps logged below.
@@ -37,25 +35,14 @@ fn main() -> ! {
     );
 
     let mut sensor = FlakySensor::warming_up(3);
-    let outcome = Retry::new(
-        POLICY,
-        LoggingDelay(HalDelay(systick)),
-        XorShiftRng::seed_from_u64(seed),
-    )
-    .when(SensorError::is_transient)
-    .call(|| {
-        let reading = sensor.read_centi_celsius();
-        defmt::info!("read {=u32}: {}", sensor.reads(), reading);
-        reading
-    });
+    let outcome = Retry::new(POLICY, systick_sleeper(), XorShiftRng::seed_from_u64(seed))
+        .when(SensorError::is_transient)
+        .call(|| {
+            let reading = sensor.read_centi_celsius();
+            defmt::info!("read {=u32}: {}", sensor.reads(), reading);
+            reading
+        });
 
-    for attempt in outcome.log() {
-        defmt::info!("attempt {=u32}: {}", attempt.number, attempt.outcome);
-    }
-    defmt::info!(
-        "stopped: {}, {=u64} ms slept in all",
-        outcome.stop_reason(),
-        outcome.total_delay_ms()
-    );
+    log_outcome(&outcome);
     exit(outcome.value() == Some(&2150) && outcome.log().len() == 4)
 }
