@@ -1,4 +1,4 @@
-//! retry-backoff beside backon, backoff and exponential-backoff, on equivalent policies:
+//! embedded-retry beside backon, backoff and exponential-backoff, on equivalent policies:
 //! exponential, factor 2, base 100 ms, cap 60 s, with and without jitter.
 //!
 //! Each peer is used as its docs show, with sleeping replaced by a no-op where the library
@@ -9,9 +9,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use embedded_retry::{Backoff, Delay, Factor, Jitter, Policy, Retry};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Backoff, Delay, Factor, Jitter, Policy, Retry};
 
 const BASE: Duration = Duration::from_millis(100);
 const CAP: Duration = Duration::from_secs(60);
@@ -66,7 +66,7 @@ fn delay_for_attempt(c: &mut Criterion, n: u32, jitter: bool) {
     let kind = if jitter { Jitter::Equal } else { Jitter::None };
     let schedule = ours(kind);
     let mut rng = XorShiftRng::seed_from_u64(7);
-    group.bench_function("retry-backoff", |b| {
+    group.bench_function("embedded-retry", |b| {
         b.iter(|| schedule.jittered_delay_ms(black_box(n), 100, &mut rng))
     });
     group.bench_function("backon", |b| {
@@ -119,13 +119,13 @@ fn run_of_five(c: &mut Criterion, jitter: bool) {
     // A `Retry` runs any number of operations, so like the peers' schedules it is made once.
     if jitter {
         let mut retry = Retry::new(policy, NoSleep, XorShiftRng::seed_from_u64(7));
-        group.bench_function("retry-backoff", |b| {
+        group.bench_function("embedded-retry", |b| {
             b.iter(|| retry.call(flaky()).total_delay_ms())
         });
     } else {
         // A policy without jitter needs no generator.
         let mut retry = Retry::without_jitter(policy, NoSleep).unwrap();
-        group.bench_function("retry-backoff", |b| {
+        group.bench_function("embedded-retry", |b| {
             b.iter(|| retry.call(flaky()).total_delay_ms())
         });
     }

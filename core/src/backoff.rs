@@ -13,7 +13,7 @@ use crate::{Factor, Jitter, PolicyError};
 /// most 32 fixed-point steps whatever `n` is, never overflows and never panics.
 ///
 /// ```
-/// use retry_backoff::{Backoff, Factor, Jitter};
+/// use embedded_retry::{Backoff, Factor, Jitter};
 ///
 /// let backoff = Backoff::new(100, 1000, Factor::TWO, Jitter::None).unwrap();
 /// let delays: Vec<u32> = (1..=6).map(|n| backoff.delay_ms(n)).collect();
@@ -214,7 +214,7 @@ impl defmt::Format for Backoff {
 /// ```
 /// use rand_core::SeedableRng;
 /// use rand_xorshift::XorShiftRng;
-/// use retry_backoff::{Backoff, Factor, Jitter};
+/// use embedded_retry::{Backoff, Factor, Jitter};
 ///
 /// let backoff = Backoff::new(100, 60_000, Factor::TWO, Jitter::Equal).unwrap();
 /// let mut rng = XorShiftRng::seed_from_u64(7);

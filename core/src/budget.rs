@@ -84,7 +84,7 @@ impl BucketRates {
 /// A token bucket for one thread (firmware, or one task): no locks, no atomics.
 ///
 /// ```
-/// use retry_backoff::{BucketRates, RetryBudget, TokenBucket};
+/// use embedded_retry::{BucketRates, RetryBudget, TokenBucket};
 ///
 /// let bucket = TokenBucket::new(BucketRates { capacity: 10, cost: 5, refill: 1 });
 /// assert!(bucket.try_spend());

@@ -26,7 +26,7 @@ impl<T: Delay + ?Sized> Delay for &mut T {
 ///
 /// ```
 /// use embedded_hal::delay::DelayNs;
-/// use retry_backoff::{Delay, HalDelay};
+/// use embedded_retry::{Delay, HalDelay};
 ///
 /// /// A stand-in for a board's SysTick delay.
 /// struct CountingDelay(u64);

@@ -9,7 +9,7 @@ use core::fmt;
 /// no floating point anywhere.
 ///
 /// ```
-/// use retry_backoff::Factor;
+/// use embedded_retry::Factor;
 ///
 /// assert_eq!(Factor::from_milli(1500).to_string(), "1.5");
 /// assert_eq!(Factor::from_integer(2), Factor::from_milli(2000));

@@ -22,7 +22,7 @@
 //! ```
 //! use rand_core::SeedableRng;
 //! use rand_xorshift::XorShiftRng;
-//! use retry_backoff::{AttemptOutcome, MockClock, Policy, Retry, StopReason};
+//! use embedded_retry::{AttemptOutcome, MockClock, Policy, Retry, StopReason};
 //!
 //! // The seed's defaults (3 attempts, 1 s base, 60 s cap, factor 2, equal jitter),
 //! // with a log of up to 3 records.

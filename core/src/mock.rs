@@ -13,7 +13,7 @@ use crate::{Clock, Delay};
 /// [`advance`](Self::advance). Nothing links it into firmware that does not use it.
 ///
 /// ```
-/// use retry_backoff::{Delay, MockClock};
+/// use embedded_retry::{Delay, MockClock};
 ///
 /// let clock = MockClock::<4>::new();
 /// (&clock).delay_ms(100);

@@ -14,7 +14,7 @@ use crate::{Backoff, Factor, HintAboveCap, Jitter};
 /// log holds is refused when it is built; in a `const` item, that refusal is a compile error:
 ///
 /// ```
-/// use retry_backoff::{Jitter, Policy};
+/// use embedded_retry::{Jitter, Policy};
 ///
 /// const POLICY: Policy<8> = Policy::builder()
 ///     .max_attempts(5)
@@ -25,7 +25,7 @@ use crate::{Backoff, Factor, HintAboveCap, Jitter};
 /// ```
 ///
 /// ```compile_fail
-/// use retry_backoff::Policy;
+/// use embedded_retry::Policy;
 ///
 /// // Nine attempts cannot be logged in eight records: this does not compile.
 /// const TOO_MANY: Policy<8> = Policy::builder().max_attempts(9).build_or_panic();

@@ -37,7 +37,7 @@ impl TryRng for NoRng {
 /// ```
 /// use rand_core::SeedableRng;
 /// use rand_xorshift::XorShiftRng;
-/// use retry_backoff::{MockClock, Policy, Retry, StopReason};
+/// use embedded_retry::{MockClock, Policy, Retry, StopReason};
 ///
 /// #[derive(Debug, PartialEq)]
 /// enum SensorError { Timeout, Disconnected }
@@ -101,7 +101,7 @@ impl<D, const N: usize> Retry<D, NoRng, N> {
     /// `const _: () = assert!(!POLICY.backoff().jitter().needs_rng());`
     ///
     /// ```
-    /// use retry_backoff::{Jitter, MockClock, Policy, PolicyError, Retry};
+    /// use embedded_retry::{Jitter, MockClock, Policy, PolicyError, Retry};
     ///
     /// let plain: Policy<3> = Policy::builder().jitter(Jitter::None).build_or_panic();
     /// assert!(Retry::without_jitter(plain, MockClock::<3>::new()).is_ok());
@@ -256,7 +256,7 @@ where
     /// deadline is measured from then.
     ///
     /// ```
-    /// use retry_backoff::{Jitter, MockClock, Policy, Retry};
+    /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
     ///
     /// const POLICY: Policy<4> = Policy::builder().max_attempts(4).base_delay_ms(10)
     ///     .jitter(Jitter::None).build_or_panic();

@@ -1,11 +1,11 @@
 //! The retry engine on the mock clock: the seed's scenarios and every rule of a run.
 
 use embedded_hal::delay::DelayNs;
-use rand_core::SeedableRng;
-use rand_xorshift::XorShiftRng;
-use retry_backoff::{
+use embedded_retry::{
     AttemptOutcome, HalDelay, Jitter, MockClock, Outcome, Policy, PolicyError, Retry, StopReason,
 };
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
@@ -300,10 +300,10 @@ fn invalid_policies_are_refused_with_what_is_wrong() {
         ),
         (
             Policy::builder()
-                .factor(retry_backoff::Factor::from_milli(500))
+                .factor(embedded_retry::Factor::from_milli(500))
                 .build(),
             PolicyError::FactorBelowOne {
-                factor: retry_backoff::Factor::from_milli(500),
+                factor: embedded_retry::Factor::from_milli(500),
             },
             "the backoff factor must be at least 1, got 0.5",
         ),
@@ -321,7 +321,7 @@ fn the_builder_defaults_are_the_seeds() {
     assert_eq!(p.max_attempts(), 3);
     assert_eq!(p.backoff().base_ms(), 1000);
     assert_eq!(p.backoff().cap_ms(), 60_000);
-    assert_eq!(p.backoff().factor(), retry_backoff::Factor::TWO);
+    assert_eq!(p.backoff().factor(), embedded_retry::Factor::TWO);
     assert_eq!(p.backoff().jitter(), Jitter::Equal);
     assert_eq!(p.log_capacity(), 3);
 }

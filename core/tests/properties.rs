@@ -6,14 +6,14 @@
 
 use std::cell::Cell;
 
+use embedded_retry::{
+    AttemptOutcome, Backoff, Factor, Jitter, MockClock, Policy, PolicyError, Retry, StopReason,
+};
 use num_bigint::BigUint;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{
-    AttemptOutcome, Backoff, Factor, Jitter, MockClock, Policy, PolicyError, Retry, StopReason,
-};
 
 const CAPACITY: usize = 64;
 
@@ -203,7 +203,7 @@ proptest! {
         prop_assert!(log.iter().enumerate().all(|(i, a)| a.number as usize == i + 1));
         // Every record but the last was retried after a sleep; the last never sleeps.
         let (last, earlier) = log.split_last().unwrap();
-        let retried = |a: &retry_backoff::Attempt<u8>| matches!(a.outcome, AttemptOutcome::Retried { .. });
+        let retried = |a: &embedded_retry::Attempt<u8>| matches!(a.outcome, AttemptOutcome::Retried { .. });
         prop_assert!(earlier.iter().all(retried));
         prop_assert_eq!(last.slept_ms(), None);
         match outcome.stop_reason() {

@@ -6,12 +6,12 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use rand_core::SeedableRng;
-use rand_xorshift::XorShiftRng;
-use retry_backoff::{
+use embedded_retry::{
     AttemptOutcome, BucketRates, Decision, HintAboveCap, Jitter, MockClock, Outcome, Policy,
     PolicyBuilder, Retry, RetryBudget, SharedTokenBucket, StopReason, TokenBucket,
 };
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
 
 /// 6 attempts, 100 ms doubling to a 1000 ms cap, no jitter, unless a test says otherwise.
 fn plain() -> PolicyBuilder<8> {

@@ -1,8 +1,8 @@
 //! The delay schedule: exponential growth, the cap, saturation and every jitter kind.
 
+use embedded_retry::{Backoff, Factor, Jitter, PolicyError};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Backoff, Factor, Jitter, PolicyError};
 
 fn plain(base: u32, cap: u32, factor_milli: u32) -> Backoff {
     Backoff::new(base, cap, Factor::from_milli(factor_milli), Jitter::None).unwrap()

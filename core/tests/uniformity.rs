@@ -2,9 +2,9 @@
 //! cannot flake. A modulo bias, an end point never reached, or jitter that collapses at the cap
 //! all push the statistic far past the critical value.
 
+use embedded_retry::{Backoff, Factor, Jitter};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Backoff, Factor, Jitter};
 
 const SAMPLES: usize = 1_000_000;
 

@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use cortex_m_rt::{ExceptionFrame, exception};
 use cortex_m_semihosting::debug;
 use defmt_semihosting as _;
-use retry_backoff::{Delay, HalDelay, Outcome};
+use embedded_retry::{Delay, HalDelay, Outcome};
 
 /// Ends the emulator (or halts a real chip) with status 0 when `success`, else 1.
 pub fn exit(success: bool) -> ! {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use retry_backoff::{Backoff, BucketRates, Factor, HintAboveCap, Jitter};
+use embedded_retry::{Backoff, BucketRates, Factor, HintAboveCap, Jitter};
 
 use crate::herd::{STANDARD, Strategy};
 

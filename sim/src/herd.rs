@@ -9,9 +9,9 @@
 //! and the server handles messages in time order. A call is a write; completion time is the time
 //! of the last event.
 
+use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError};
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Backoff, BackoffState, Factor, Jitter, PolicyError};
 
 /// How a client waits after a failed write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! The `sim` program: the seed's retry harness, run through the `retry-backoff` core on a mock
+//! The `sim` program: the seed's retry harness, run through the `embedded-retry` core on a mock
 //! clock, with a JSON report.
 //!
 //! The binary is a thin wrapper around [`main_with`]; the modules are public so that
@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use clap::error::ErrorKind;
-use retry_backoff::PolicyError;
+use embedded_retry::PolicyError;
 
 use crate::args::{Args, Command, Output, jitter_name};
 use crate::report::Report;

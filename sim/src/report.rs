@@ -1,6 +1,6 @@
 //! The JSON report of a run (schema version 2, documented in the README).
 
-use retry_backoff::{AttemptOutcome, StopReason};
+use embedded_retry::{AttemptOutcome, StopReason};
 use serde::Serialize;
 
 use crate::args::jitter_name;
@@ -235,8 +235,8 @@ impl Report {
                 op_time_ms: scenario.op_time_ms,
                 operations: scenario.operations,
                 hint_above_cap: match scenario.hint_above_cap {
-                    retry_backoff::HintAboveCap::Honour => "honour",
-                    retry_backoff::HintAboveCap::Stop => "stop",
+                    embedded_retry::HintAboveCap::Honour => "honour",
+                    embedded_retry::HintAboveCap::Stop => "stop",
                 },
                 retry_after_at: scenario.retry_after.clone(),
                 retry_budget: scenario.retry_budget.map(|rates| BudgetEntry {

@@ -3,12 +3,12 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use rand_core::SeedableRng;
-use rand_xorshift::XorShiftRng;
-use retry_backoff::{
+use embedded_retry::{
     AttemptOutcome, BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter, MockClock,
     Outcome, Policy, PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
 };
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
 
 use crate::stderr_log::{Level, log};
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use retry_backoff::BucketRates;
+use embedded_retry::BucketRates;
 use serde_json::Value;
 use sim::report::Report;
 use sim::scenario::{self, Scenario};

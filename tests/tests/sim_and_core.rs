@@ -1,8 +1,8 @@
 //! `sim` computes nothing of its own: its runs and reports are the core's schedule and log.
 
+use embedded_retry::{Factor, Jitter};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Factor, Jitter};
 use serde_json::Value;
 use sim::report::Report;
 use sim::scenario::{self, Scenario};
@@ -76,7 +76,7 @@ fn a_jittered_scenario_without_a_seed_is_refused_not_unjittered() {
     let refused = scenario::run(&s, s.policy().unwrap()).unwrap_err();
     assert_eq!(
         refused,
-        retry_backoff::PolicyError::JitterNeedsRng {
+        embedded_retry::PolicyError::JitterNeedsRng {
             jitter: Jitter::Equal
         }
     );

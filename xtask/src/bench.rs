@@ -15,7 +15,7 @@ const CASES: [(&str, &str); 6] = [
     ("run5_jitter", "run of 5 attempts, jitter"),
 ];
 
-const OURS: &str = "retry-backoff";
+const OURS: &str = "embedded-retry";
 const PEERS: [&str; 3] = ["backon", "backoff", "exponential-backoff"];
 
 /// Runs the benchmarks and prints the table; fails if a result is missing.

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use embedded_retry::{Backoff, Factor, Jitter};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Backoff, Factor, Jitter};
 
 use crate::qemu;
 use crate::toolchain::Thumb;

@@ -94,7 +94,7 @@ const HOST_STEPS: &[Step] = &[
         args: &[
             "clippy",
             "--package",
-            "retry-backoff",
+            "embedded-retry",
             "--all-targets",
             "--features",
             "defmt",

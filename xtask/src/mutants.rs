@@ -23,11 +23,11 @@ pub fn run(root: &Path) -> Result<(), String> {
         run_step(install, "installing cargo-mutants")?;
     }
 
-    println!("xtask: mutation testing of the core (cargo mutants --package retry-backoff)");
+    println!("xtask: mutation testing of the core (cargo mutants --package embedded-retry)");
     let mut mutants = Command::new(&cargo);
     mutants
         .current_dir(root)
-        .args(["mutants", "--package", "retry-backoff", "--no-shuffle"]);
+        .args(["mutants", "--package", "embedded-retry", "--no-shuffle"]);
     // cargo-mutants exits non-zero when mutants are missed; the lists below are the verdict.
     let _ = mutants
         .status()

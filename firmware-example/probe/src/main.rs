@@ -52,9 +52,9 @@ fn main() -> ! {
 #[cfg(feature = "retry")]
 mod engine {
     use super::{input, output};
+    use embedded_retry::{Delay, Factor, Jitter, Outcome, Policy, Retry};
     use rand_core::SeedableRng;
     use rand_xorshift::XorShiftRng;
-    use retry_backoff::{Delay, Factor, Jitter, Outcome, Policy, Retry};
 
     /// Sleeps by reporting the delay, so the optimiser cannot drop it.
     struct VolatileDelay;
@@ -142,7 +142,7 @@ mod engine {
     #[cfg(feature = "any-policy")]
     pub fn run() {
         use embedded_hal::delay::DelayNs;
-        use retry_backoff::{BucketRates, Clock, Decision, HalDelay, HintAboveCap, TokenBucket};
+        use embedded_retry::{BucketRates, Clock, Decision, HalDelay, HintAboveCap, TokenBucket};
 
         /// A clock whose readings the optimiser cannot predict.
         struct VolatileClock;
@@ -252,10 +252,10 @@ mod float_seed {
 fn panic(_: &core::panic::PanicInfo) -> ! {
     unsafe extern "C" {
         /// Defined nowhere: referencing it from a reachable panic fails the link.
-        fn retry_backoff_probe_found_a_panic_path() -> !;
+        fn embedded_retry_probe_found_a_panic_path() -> !;
     }
     // SAFETY: never runs; the link fails first if this is reachable.
-    unsafe { retry_backoff_probe_found_a_panic_path() }
+    unsafe { embedded_retry_probe_found_a_panic_path() }
 }
 
 /// With `async-retry` the probe only measures size: every `async fn` carries one panic path the

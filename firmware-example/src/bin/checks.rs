@@ -15,12 +15,12 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use embedded_retry::{
+    AttemptOutcome, Backoff, Factor, Jitter, MockClock, Policy, PolicyError, Retry, StopReason,
+};
 use firmware_example::{exit, exit_on_panic};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{
-    AttemptOutcome, Backoff, Factor, Jitter, MockClock, Policy, PolicyError, Retry, StopReason,
-};
 
 exit_on_panic!();
 
@@ -86,7 +86,7 @@ fn main() -> ! {
     defmt::println!(
         "memory policy {=usize} record {=usize} stack {=u32}",
         core::mem::size_of::<Policy<8>>(),
-        core::mem::size_of::<retry_backoff::Attempt<Fault>>(),
+        core::mem::size_of::<embedded_retry::Attempt<Fault>>(),
         stack_used_by_a_run()
     );
 
@@ -137,7 +137,7 @@ fn run(
     policy: Policy<8>,
     fails: u32,
     permanent_at: u32,
-) -> (retry_backoff::Outcome<u32, Fault, 8>, MockClock<8>) {
+) -> (embedded_retry::Outcome<u32, Fault, 8>, MockClock<8>) {
     let clock = MockClock::new();
     let mut calls = 0;
     let outcome = match Retry::without_jitter(policy, &clock) {

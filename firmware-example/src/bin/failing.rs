@@ -4,11 +4,11 @@
 #![no_main]
 
 use cortex_m_rt::entry;
+use embedded_retry::{Policy, Retry};
 use firmware_example::sensor::{FlakySensor, SensorError};
 use firmware_example::{board, exit, exit_on_panic, log_outcome, systick_sleeper};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
-use retry_backoff::{Policy, Retry};
 
 exit_on_panic!();
 
