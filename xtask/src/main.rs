@@ -8,6 +8,7 @@ mod qemu;
 mod size;
 mod toolchain;
 
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -69,13 +70,20 @@ struct Step {
     what: &'static str,
     args: &'static [&'static str],
     env: &'static [(&'static str, &'static str)],
+    /// A target directory of its own, under the workspace's `target/`, for a step whose flags
+    /// would otherwise overwrite what the other steps built (and be redone on every run).
+    target_dir: Option<&'static str>,
 }
+
+/// The published crate: the core.
+const CORE: &str = "embedded-retry";
 
 const HOST_STEPS: &[Step] = &[
     Step {
         what: "formatting",
         args: &["fmt", "--all", "--check"],
         env: &[],
+        target_dir: None,
     },
     Step {
         what: "lints",
@@ -88,6 +96,7 @@ const HOST_STEPS: &[Step] = &[
             "warnings",
         ],
         env: &[],
+        target_dir: None,
     },
     Step {
         what: "lints with the core's defmt feature",
@@ -103,16 +112,40 @@ const HOST_STEPS: &[Step] = &[
             "warnings",
         ],
         env: &[],
+        target_dir: None,
     },
     Step {
         what: "docs",
         args: &["doc", "--workspace", "--no-deps"],
         env: &[("RUSTDOCFLAGS", "-D warnings")],
+        target_dir: None,
+    },
+    Step {
+        what: "docs as docs.rs builds them",
+        args: &["doc", "--package", CORE, "--all-features", "--no-deps"],
+        // docs.rs passes `--cfg docsrs` (the crate's `[package.metadata.docs.rs]`) to a nightly
+        // rustdoc; `RUSTC_BOOTSTRAP=1` lets the stable one accept the `doc_cfg` feature that
+        // cfg turns on.
+        env: &[
+            ("RUSTDOCFLAGS", "-D warnings --cfg docsrs"),
+            ("RUSTC_BOOTSTRAP", "1"),
+        ],
+        target_dir: Some("docsrs"),
     },
     Step {
         what: "host tests",
         args: &["test", "--workspace"],
         env: &[],
+        target_dir: None,
+    },
+    Step {
+        what: "the package as crates.io would take it",
+        // Builds the crate from its `.crate`, as `cargo publish` does. `--allow-dirty`: the other
+        // steps check the working tree as it is, uncommitted edits included, and so does this
+        // one, rather than failing because something is not committed yet.
+        args: &["publish", "--dry-run", "--package", CORE, "--allow-dirty"],
+        env: &[],
+        target_dir: None,
     },
 ];
 
@@ -123,8 +156,15 @@ fn ci() -> Result<(), String> {
         println!("xtask: {} (cargo {})", step.what, step.args.join(" "));
         let mut command = Command::new(&cargo);
         command.args(step.args).envs(step.env.iter().copied());
+        if let Some(dir) = step.target_dir {
+            command.env(
+                "CARGO_TARGET_DIR",
+                firmware::root().join("target").join(dir),
+            );
+        }
         firmware::run_step(command, step.what)?;
     }
+    package_tests(&cargo)?;
 
     println!("xtask: firmware formatting");
     let mut command = Command::new(&cargo);
@@ -155,4 +195,95 @@ fn ci() -> Result<(), String> {
     size::report(thumb)?;
     println!("xtask ci: all passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// The core's own tests, run from its `.crate` alone: what a user who downloads the package gets,
+/// with nothing from the rest of the workspace to lean on.
+fn package_tests(cargo: &str) -> Result<(), String> {
+    let target = firmware::root().join("target").join("package-tests");
+    let package_args = ["package", "--package", CORE, "--allow-dirty", "--no-verify"];
+    println!(
+        "xtask: the package's own tests: packaging (cargo {})",
+        package_args.join(" ")
+    );
+    let mut command = Command::new(cargo);
+    command.args(package_args).arg("--target-dir").arg(&target);
+    firmware::run_step(command, "packaging the core")?;
+    let name = format!("{CORE}-{}", package_version(cargo)?);
+    let crate_file = target.join("package").join(format!("{name}.crate"));
+
+    // Cargo takes a package below a workspace's `Cargo.toml` for a member of that workspace, and
+    // refuses it when it is not one; a published manifest cannot opt out. So the package is
+    // unpacked where no folder above it holds a `Cargo.toml`: under the system's temporary folder.
+    let unpacked = Unpacked::new(std::env::temp_dir().join(format!("{CORE}-package-tests")))?;
+    if let Some(manifest) = unpacked
+        .0
+        .ancestors()
+        .map(|dir| dir.join("Cargo.toml"))
+        .find(|manifest| manifest.exists())
+    {
+        return Err(format!(
+            "cannot test the package in {}: {} would take it for a workspace member; \
+             set TMPDIR to a folder outside any cargo project",
+            unpacked.0.display(),
+            manifest.display()
+        ));
+    }
+    // `-m`: the files get the time of unpacking, not the fixed time cargo writes into every
+    // package, so cargo's change check (by modification time) sees an edited source as changed.
+    let mut tar = Command::new("tar");
+    tar.arg("-xzmf").arg(&crate_file).arg("-C").arg(&unpacked.0);
+    firmware::run_step(tar, "unpacking the core's package")?;
+
+    // `--locked`: the lock file in the package, which cargo made from the workspace's.
+    let manifest = unpacked.0.join(&name).join("Cargo.toml");
+    println!(
+        "xtask: the package's own tests (cargo test --locked --manifest-path {})",
+        manifest.display()
+    );
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(&unpacked.0)
+        .args(["test", "--locked", "--manifest-path"])
+        .arg(&manifest)
+        .env("CARGO_TARGET_DIR", &target);
+    firmware::run_step(command, "the package's own tests")
+}
+
+/// The core's version, as cargo resolves it (`version.workspace = true`).
+fn package_version(cargo: &str) -> Result<String, String> {
+    let output = Command::new(cargo)
+        .args(["pkgid", "--package", CORE])
+        .output()
+        .map_err(|e| format!("cannot run cargo pkgid: {e}"))?;
+    if !output.status.success() {
+        return Err(format!("cargo pkgid failed ({})", output.status));
+    }
+    // `path+file:///.../core#embedded-retry@0.1.0`, or `...#0.1.0` when the folder has the name.
+    let id = String::from_utf8_lossy(&output.stdout);
+    id.trim()
+        .rsplit_once('#')
+        .map(|(_, fragment)| fragment.rsplit_once('@').map_or(fragment, |(_, v)| v))
+        .filter(|version| !version.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| format!("no version in cargo pkgid's answer {id:?}"))
+}
+
+/// A fresh, empty folder, removed with everything in it when dropped.
+struct Unpacked(PathBuf);
+
+impl Unpacked {
+    fn new(dir: PathBuf) -> Result<Self, String> {
+        // What a run that was interrupted left behind.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(Unpacked(dir))
+    }
+}
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
