@@ -118,15 +118,15 @@ fn run_of_five(c: &mut Criterion, jitter: bool) {
         .unwrap();
     // A `Retry` runs any number of operations, so like the peers' schedules it is made once.
     if jitter {
-        let mut retry = Retry::new(policy, NoSleep, XorShiftRng::seed_from_u64(7));
+        let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(7));
         group.bench_function("embedded-retry", |b| {
-            b.iter(|| retry.call(flaky()).total_delay_ms())
+            b.iter(|| retry.call(NoSleep, flaky()).total_delay_ms())
         });
     } else {
         // A policy without jitter needs no generator.
-        let mut retry = Retry::without_jitter(policy, NoSleep).unwrap();
+        let mut retry = Retry::without_jitter(policy).unwrap();
         group.bench_function("embedded-retry", |b| {
-            b.iter(|| retry.call(flaky()).total_delay_ms())
+            b.iter(|| retry.call(NoSleep, flaky()).total_delay_ms())
         });
     }
     group.bench_function("backon", |b| {

@@ -33,22 +33,6 @@ impl<T: RetryBudget + ?Sized> RetryBudget for &T {
     }
 }
 
-/// The budget type of a run without a retry budget. It has no values, so it is never asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoBudget {}
-
-impl RetryBudget for NoBudget {
-    fn try_spend(&self) -> bool {
-        match *self {}
-    }
-    fn succeeded(&self, _after_retry: bool) {
-        match *self {}
-    }
-    fn tokens(&self) -> u32 {
-        match *self {}
-    }
-}
-
 /// The rates of a token bucket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]

@@ -14,13 +14,3 @@ impl<T: Clock + ?Sized> Clock for &T {
         T::now_ms(self)
     }
 }
-
-/// The clock type of a run without a deadline. It has no values, so it is never read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoClock {}
-
-impl Clock for NoClock {
-    fn now_ms(&self) -> u64 {
-        match *self {}
-    }
-}

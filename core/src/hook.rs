@@ -4,7 +4,7 @@
 /// Called before each sleep, with the attempt that failed, its error, and the delay about to be
 /// slept.
 ///
-/// Implemented for every `FnMut(u32, &E, u32)`, and by [`NoHook`], the default.
+/// Implemented for every `FnMut(u32, &E, u32)`.
 pub trait BeforeSleep<E> {
     /// Attempt `attempt` failed with `error`; the engine is about to sleep `delay_ms`.
     fn before_sleep(&mut self, attempt: u32, error: &E, delay_ms: u32);
@@ -14,12 +14,4 @@ impl<E, F: FnMut(u32, &E, u32)> BeforeSleep<E> for F {
     fn before_sleep(&mut self, attempt: u32, error: &E, delay_ms: u32) {
         self(attempt, error, delay_ms)
     }
-}
-
-/// No callback: the default.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct NoHook;
-
-impl<E> BeforeSleep<E> for NoHook {
-    fn before_sleep(&mut self, _attempt: u32, _error: &E, _delay_ms: u32) {}
 }

@@ -1,38 +1,42 @@
 //! Retry an operation with exponential backoff and jitter, in firmware or on a host.
 //!
 //! `#![no_std]`, no allocation, no `unsafe`, no floating point, and no panic path in the
-//! blocking engine (the firmware's probe proves it on two Cortex-M targets): delays are whole
-//! milliseconds computed with saturating integer arithmetic, and the log of every attempt lives
-//! in a fixed-capacity [`heapless::Vec`].
+//! blocking engine: delays are whole milliseconds computed with saturating integer arithmetic,
+//! and the attempt log is a fixed-size window onto the last attempts.
 //!
-//! - A [`Policy`] says how many attempts to make and how long to wait between them
-//!   ([`Backoff`]: base delay, cap, [`Factor`], [`Jitter`]). Policies are checked when built,
-//!   and can be built in a `const`, where an invalid one fails to compile.
-//! - A [`Retry`] runs an operation under a policy. It sleeps through the [`Delay`] trait
-//!   ([`HalDelay`] adapts any embedded-hal 1.0 `DelayNs`; [`MockClock`] only advances virtual
-//!   time), draws jitter from any [`rand_core::Rng`], and asks a [`RetryOn`] predicate what to
-//!   do after an error ([`Decision`]: stop, retry, or retry after a server's hinted delay).
-//!   Optional stop rules: a policy's delay budget, a run's deadline on a [`Clock`], and a
-//!   [`RetryBudget`] ([`TokenBucket`]) shared by many operations; a [`BeforeSleep`] hook sees
-//!   every sleep. [`Retry::call_async`] does the same for async operations over
-//!   embedded-hal-async.
-//! - The [`Outcome`] holds the value, why the run stopped, and an [`Attempt`] record for every
-//!   call: its error, and the delay actually slept after it.
+//! - A [`Policy`] says how many attempts to make (or to retry forever), how long to wait between
+//!   them ([`Backoff`]: base delay, cap, [`Factor`], [`Jitter`]), and how many records of them
+//!   to keep. Policies are checked when built, and can be built in a `const`, where an invalid
+//!   one fails to compile.
+//! - A [`Retry`] runs operations under a policy. It draws jitter from any [`rand_core::Rng`],
+//!   and asks a [`RetryOn`] predicate what to do after an error ([`Decision`]: stop, retry, or
+//!   retry after a server's hinted delay). Optional stop rules: a policy's delay budget, a run's
+//!   deadline on a [`Clock`], and a [`RetryBudget`] ([`TokenBucket`]) shared by many operations;
+//!   a [`BeforeSleep`] hook sees every sleep.
+//! - Three ways to run, one set of rules: [`Retry::call`] blocks on a [`Delay`] ([`HalDelay`]
+//!   adapts any embedded-hal 1.0 `DelayNs`; a [`MockClock`] only advances virtual time);
+//!   [`Retry::call_async`] awaits an embedded-hal-async `DelayNs`; and an event loop that must
+//!   never block drives a [`Run`] itself with [`Retry::start`], [`Retry::failed`] (answered
+//!   by a [`Step`]: sleep this long, or stop) and [`Retry::succeeded`].
+//! - The [`Outcome`] holds the value or the error that ended the run, why it stopped
+//!   ([`StopReason`]), and the [`AttemptLog`]: the last `N` [`Attempt`] records, with the delay
+//!   actually slept after each, and the totals of every attempt. It turns into the operation's
+//!   own `Result` with [`Outcome::into_result`].
 //!
 //! ```
 //! use rand_core::SeedableRng;
 //! use rand_xorshift::XorShiftRng;
 //! use embedded_retry::{AttemptOutcome, MockClock, Policy, Retry, StopReason};
 //!
-//! // The seed's defaults (3 attempts, 1 s base, 60 s cap, factor 2, equal jitter),
-//! // with a log of up to 3 records.
+//! // The defaults (3 attempts, 1 s base, 60 s cap, factor 2, equal jitter), keeping a log of
+//! // the last 3 attempts.
 //! const POLICY: Policy<3> = Policy::builder().build_or_panic();
 //!
 //! let clock = MockClock::<3>::new();
-//! let outcome = Retry::new(POLICY, &clock, XorShiftRng::seed_from_u64(1))
-//!     .call(|| Err::<(), _>("connection refused"));
+//! let outcome = Retry::new(POLICY, XorShiftRng::seed_from_u64(1))
+//!     .call(&clock, || Err::<(), _>("connection refused"));
 //!
-//! // The log survives the failure, with the last error.
+//! // The log survives the failure, and the last error is the outcome's.
 //! assert_eq!(outcome.stop_reason(), StopReason::AttemptsExhausted);
 //! assert_eq!(outcome.last_error(), Some(&"connection refused"));
 //! assert_eq!(outcome.log().len(), 3);
@@ -42,22 +46,36 @@
 //! // ... and no sleep after the last attempt.
 //! assert!(matches!(
 //!     outcome.log()[2].outcome,
-//!     AttemptOutcome::Stopped { reason: StopReason::AttemptsExhausted, .. }
+//!     AttemptOutcome::Stopped { reason: StopReason::AttemptsExhausted }
 //! ));
 //! assert_eq!(outcome.total_delay_ms(), clock.slept_ms());
+//! assert_eq!(outcome.into_result(), Err("connection refused"));
 //! ```
+//!
+//! # The contract
+//! - Every delay recorded is a delay slept: the engine never sleeps after a success or after
+//!   the attempt that ends the run, and the totals count only sleeps taken.
+//! - Arithmetic saturates: attempt numbers at `u32::MAX`, slept totals at `u64::MAX`
+//!   milliseconds, delays at the cap. A run of any length, with any policy, neither overflows
+//!   nor panics.
+//! - The enums that will grow ([`StopReason`], [`AttemptOutcome`], [`PolicyError`]) are
+//!   `#[non_exhaustive]`: a `match` on one needs a `_` arm, which should treat what it does not
+//!   know as a failure. [`Decision`] and [`Step`] are complete as they are.
 //!
 //! # Features
 //! - `defmt`: implements `defmt::Format` for the policy, schedule, log, outcome and error types.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod backoff;
 mod budget;
 mod clock;
 mod decision;
 mod delay;
+mod drive;
+mod error;
 mod factor;
 mod hook;
 mod jitter;
@@ -65,19 +83,30 @@ mod log;
 mod mock;
 mod policy;
 mod retry;
+mod run;
+pub mod stand_in;
+mod stop;
 mod wide;
 
 pub use backoff::{Backoff, BackoffState};
 #[cfg(target_has_atomic = "32")]
 pub use budget::SharedTokenBucket;
-pub use budget::{BucketRates, NoBudget, RetryBudget, TokenBucket};
-pub use clock::{Clock, NoClock};
+pub use budget::{BucketRates, RetryBudget, TokenBucket};
+pub use clock::Clock;
 pub use decision::{Decision, HintAboveCap, RetryAll, RetryOn};
 pub use delay::{Delay, HalDelay};
+pub use error::PolicyError;
 pub use factor::Factor;
-pub use hook::{BeforeSleep, NoHook};
+pub use hook::BeforeSleep;
 pub use jitter::Jitter;
-pub use log::{Attempt, AttemptLog, AttemptOutcome, StopReason};
+pub use log::{Attempt, AttemptLog, AttemptOutcome, Outcome};
 pub use mock::MockClock;
-pub use policy::{Policy, PolicyBuilder, PolicyError};
-pub use retry::{NoRng, Outcome, Retry};
+pub use policy::{Policy, PolicyBuilder};
+pub use retry::Retry;
+pub use run::{Run, Step};
+pub use stop::StopReason;
+
+/// The crate README's examples, run as doctests so that the page users read first stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,21 +1,141 @@
-//! The attempt log: one record per call of the operation.
+//! What a run leaves behind: a window onto its last attempts, the totals of all of them, and
+//! the [`Outcome`].
 
-/// The attempt log of a run: one [`Attempt`] per call of the operation, in order, held in a
-/// fixed-capacity `heapless::Vec` with no allocation.
-pub type AttemptLog<E, const N: usize> = heapless::Vec<Attempt<E>, N>;
+use core::ops::Deref;
+
+use crate::StopReason;
+
+/// The log of a run: the last `N` [`Attempt`] records, oldest first, with the count of every
+/// attempt and every millisecond slept, so that a run of any length fits in fixed memory.
+///
+/// It dereferences to the slice of records kept. With `N = 0` it keeps no record and holds only
+/// the totals.
+///
+/// ```
+/// use embedded_retry::{Jitter, MockClock, Policy, Retry};
+///
+/// // Retry forever, keeping the last 2 records.
+/// const POLICY: Policy<2> = Policy::builder().retry_forever().base_delay_ms(10)
+///     .max_delay_ms(40).jitter(Jitter::None).build_or_panic();
+///
+/// let clock = MockClock::<0>::new();
+/// let mut calls = 0;
+/// let outcome = Retry::without_jitter(POLICY).unwrap().call(&clock, || {
+///     calls += 1;
+///     if calls < 6 { Err(calls) } else { Ok(()) }
+/// });
+/// let log = outcome.log();
+/// assert_eq!(log.total_attempts(), 6);
+/// assert_eq!(log.dropped(), 4);
+/// assert_eq!(log.iter().map(|a| a.number).collect::<Vec<_>>(), [5, 6]);
+/// assert_eq!(log.total_delay_ms(), 10 + 20 + 40 + 40 + 40);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AttemptLog<E, const N: usize> {
+    records: heapless::Vec<Attempt<E>, N>,
+    attempts: u32,
+    slept_ms: u64,
+}
+
+impl<E, const N: usize> AttemptLog<E, N> {
+    /// An empty log.
+    pub const fn new() -> Self {
+        AttemptLog {
+            records: heapless::Vec::new(),
+            attempts: 0,
+            slept_ms: 0,
+        }
+    }
+
+    /// The records kept, oldest first: the last `min(N, total_attempts)` attempts.
+    pub fn as_slice(&self) -> &[Attempt<E>] {
+        &self.records
+    }
+
+    /// Every attempt of the run, kept or not (saturating at `u32::MAX`).
+    pub const fn total_attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The attempts whose records were not kept, the oldest ones.
+    pub fn dropped(&self) -> u32 {
+        // `len <= N` records, each one attempt, so this never underflows; saturating all the
+        // same, as the count saturates.
+        self.attempts.saturating_sub(self.records.len() as u32)
+    }
+
+    /// Every millisecond the run slept (saturating at `u64::MAX`).
+    pub const fn total_delay_ms(&self) -> u64 {
+        self.slept_ms
+    }
+
+    /// The log's capacity, `N`.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Counts an attempt and keeps its record, dropping the oldest when the log is full.
+    pub(crate) fn record(&mut self, outcome: AttemptOutcome<E>) {
+        self.attempts = self.attempts.saturating_add(1);
+        if let AttemptOutcome::Retried { slept_ms, .. } = outcome {
+            self.slept_ms = self.slept_ms.saturating_add(u64::from(slept_ms));
+        }
+        if N == 0 {
+            return;
+        }
+        let mut carried = Attempt {
+            number: self.attempts,
+            outcome,
+        };
+        if let Err(attempt) = self.records.push(carried) {
+            // Full: shift every record down one place, the new one in at the end and the
+            // oldest out. No index, so no bounds check and no panic path.
+            carried = attempt;
+            for slot in self.records.iter_mut().rev() {
+                carried = core::mem::replace(slot, carried);
+            }
+        }
+    }
+}
+
+impl<E, const N: usize> Default for AttemptLog<E, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E, const N: usize> Deref for AttemptLog<E, N> {
+    type Target = [Attempt<E>];
+
+    fn deref(&self) -> &[Attempt<E>] {
+        self.as_slice()
+    }
+}
+
+impl<'a, E, const N: usize> IntoIterator for &'a AttemptLog<E, N> {
+    type Item = &'a Attempt<E>;
+    type IntoIter = core::slice::Iter<'a, Attempt<E>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
 
 /// One call of the operation and what followed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct Attempt<E> {
-    /// The attempt's number, 1 for the first call.
+    /// The attempt's number, 1 for the first call (saturating at `u32::MAX`).
     pub number: u32,
-    /// How the call ended, with its error and the delay slept after it.
+    /// How the call ended.
     pub outcome: AttemptOutcome<E>,
 }
 
 impl<E> Attempt<E> {
-    /// The error the call returned, if it failed.
+    /// The error of a retried call. The error that ended the run is the [`Outcome`]'s, not
+    /// repeated here.
     pub fn error(&self) -> Option<&E> {
         self.outcome.error()
     }
@@ -29,11 +149,13 @@ impl<E> Attempt<E> {
 /// How one call of the operation ended.
 ///
 /// Only a retried failure carries a delay: the engine never sleeps after a success or after the
-/// attempt that ends the run.
+/// attempt that ends the run. More kinds may be added in minor releases (the enum is
+/// `#[non_exhaustive]`): a `match` on it needs a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum AttemptOutcome<E> {
-    /// The call succeeded; the run ends.
+    /// The call succeeded.
     Succeeded,
     /// The call failed and was retried: the engine slept `slept_ms`, then called again.
     Retried {
@@ -47,23 +169,20 @@ pub enum AttemptOutcome<E> {
         hint_ms: Option<u32>,
     },
     /// The call failed and the run ends here, for `reason` (never
-    /// [`StopReason::Succeeded`]).
+    /// [`StopReason::Succeeded`]). Its error is the [`Outcome`]'s (or, in the event-loop form,
+    /// handed back in [`Step::Stop`](crate::Step::Stop)).
     Stopped {
-        /// The error the call returned.
-        error: E,
         /// Why no retry followed.
         reason: StopReason,
     },
 }
 
 impl<E> AttemptOutcome<E> {
-    /// The error the call returned, if it failed.
+    /// The error of a retried call.
     pub fn error(&self) -> Option<&E> {
         match self {
-            AttemptOutcome::Succeeded => None,
-            AttemptOutcome::Retried { error, .. } | AttemptOutcome::Stopped { error, .. } => {
-                Some(error)
-            }
+            AttemptOutcome::Retried { error, .. } => Some(error),
+            _ => None,
         }
     }
 
@@ -76,24 +195,74 @@ impl<E> AttemptOutcome<E> {
     }
 }
 
-/// Why a run stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The result of a run: the value or the error that ended it, why it stopped, and the
+/// [`AttemptLog`], which is kept on failure as well as on success.
+///
+/// [`into_result`](Self::into_result) (or `Result::from`) gives the operation's own
+/// `Result<T, E>`, so `retry.call(&mut delay, op).into_result()?` reads as a plain call.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum StopReason {
-    /// The operation succeeded.
-    Succeeded,
-    /// The predicate decided the error is not worth retrying.
-    NotRetryable,
-    /// Every attempt the policy allows failed.
-    AttemptsExhausted,
-    /// The next sleep would have taken the slept total over the policy's delay budget.
-    DelayBudgetExhausted,
-    /// The next sleep would have ended past the run's deadline (or the deadline had already
-    /// passed when the attempt failed).
-    DeadlineExceeded,
-    /// The shared retry budget could not pay for another retry.
-    RetryBudgetExhausted,
-    /// The predicate hinted a delay above the cap and the policy says
-    /// [`HintAboveCap::Stop`](crate::HintAboveCap::Stop).
-    HintAboveCap,
+pub struct Outcome<T, E, const N: usize> {
+    result: Result<T, E>,
+    stop: StopReason,
+    log: AttemptLog<E, N>,
+}
+
+impl<T, E, const N: usize> Outcome<T, E, N> {
+    /// A finished run: `result` and `stop` agree (`Ok` exactly when `stop` is
+    /// [`StopReason::Succeeded`]).
+    pub(crate) fn new(result: Result<T, E>, stop: StopReason, log: AttemptLog<E, N>) -> Self {
+        Outcome { result, stop, log }
+    }
+
+    /// Whether the operation succeeded.
+    pub fn is_success(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// The operation's value, if it succeeded.
+    pub fn value(&self) -> Option<&T> {
+        self.result.as_ref().ok()
+    }
+
+    /// The error that ended the run, if it failed.
+    pub fn last_error(&self) -> Option<&E> {
+        self.result.as_ref().err()
+    }
+
+    /// Why the run stopped.
+    pub fn stop_reason(&self) -> StopReason {
+        self.stop
+    }
+
+    /// The last `N` attempts, and the totals of all of them.
+    pub fn log(&self) -> &AttemptLog<E, N> {
+        &self.log
+    }
+
+    /// Every attempt of the run, kept in the log or not.
+    pub fn total_attempts(&self) -> u32 {
+        self.log.total_attempts()
+    }
+
+    /// The milliseconds actually slept, every sleep of the run counted.
+    pub fn total_delay_ms(&self) -> u64 {
+        self.log.total_delay_ms()
+    }
+
+    /// The operation's value, or the error that ended the run, owned.
+    pub fn into_result(self) -> Result<T, E> {
+        self.result
+    }
+
+    /// The operation's result and the log, by value.
+    pub fn into_parts(self) -> (Result<T, E>, AttemptLog<E, N>) {
+        (self.result, self.log)
+    }
+}
+
+impl<T, E, const N: usize> From<Outcome<T, E, N>> for Result<T, E> {
+    fn from(outcome: Outcome<T, E, N>) -> Self {
+        outcome.result
+    }
 }

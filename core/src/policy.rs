@@ -1,17 +1,19 @@
-//! The retry policy: how many attempts, and the delay schedule between them.
+//! The retry policy: how many attempts, the delay schedule between them, and how many records
+//! of them to keep.
 
-use core::fmt;
+use crate::{Backoff, Factor, HintAboveCap, Jitter, PolicyError};
 
-use crate::{Backoff, Factor, HintAboveCap, Jitter};
-
-/// A validated retry policy whose attempt log holds up to `N` records.
+/// A validated retry policy whose attempt log keeps the last `N` records (none by default).
 ///
-/// Built with [`Policy::builder`], whose defaults are the seed's `retry_with_backoff`:
-/// 3 attempts, 1000 ms base delay, 60 000 ms cap, factor 2, equal jitter. `max_attempts`
-/// counts every call of the operation, the first included.
+/// Built with [`Policy::builder`], whose defaults are 3 attempts, 1000 ms base delay,
+/// 60 000 ms cap, factor 2 and equal jitter. `max_attempts` counts every call of the operation,
+/// the first included; [`retry_forever`](PolicyBuilder::retry_forever) lifts the limit.
 ///
-/// The log capacity is part of the type, so a policy that would need more records than its
-/// log holds is refused when it is built; in a `const` item, that refusal is a compile error:
+/// `N` only sizes the log: a run of any length fits, and the log keeps its last `N` records
+/// beside the count of every attempt and every millisecond slept. With `N = 0` nothing is kept
+/// and the engine costs what a hand-written loop costs.
+///
+/// Policies are checked when built; in a `const` item an invalid one fails to compile:
 ///
 /// ```
 /// use embedded_retry::{Jitter, Policy};
@@ -21,29 +23,34 @@ use crate::{Backoff, Factor, HintAboveCap, Jitter};
 ///     .base_delay_ms(100)
 ///     .jitter(Jitter::None)
 ///     .build_or_panic();
-/// assert_eq!(POLICY.max_attempts(), 5);
+/// assert_eq!(POLICY.max_attempts(), Some(5));
+///
+/// // A supervisor's policy: retry forever, capped at 30 s, keeping no log.
+/// const RECONNECT: Policy = Policy::builder().retry_forever().max_delay_ms(30_000).build_or_panic();
+/// assert_eq!(RECONNECT.max_attempts(), None);
 /// ```
 ///
 /// ```compile_fail
 /// use embedded_retry::Policy;
 ///
-/// // Nine attempts cannot be logged in eight records: this does not compile.
-/// const TOO_MANY: Policy<8> = Policy::builder().max_attempts(9).build_or_panic();
+/// // A base delay above the cap: this does not compile.
+/// const WRONG: Policy = Policy::builder().base_delay_ms(5000).max_delay_ms(1000).build_or_panic();
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Policy<const N: usize> {
-    max_attempts: u32,
+pub struct Policy<const N: usize = 0> {
+    /// `None`: no limit.
+    max_attempts: Option<u32>,
     backoff: Backoff,
     delay_budget_ms: Option<u64>,
     hint_above_cap: HintAboveCap,
 }
 
 impl<const N: usize> Policy<N> {
-    /// A builder holding the seed's defaults.
+    /// A builder holding the defaults.
     pub const fn builder() -> PolicyBuilder<N> {
         PolicyBuilder {
-            max_attempts: 3,
+            max_attempts: Some(3),
             base_delay_ms: 1000,
             max_delay_ms: 60_000,
             factor: Factor::TWO,
@@ -53,8 +60,9 @@ impl<const N: usize> Policy<N> {
         }
     }
 
-    /// The most times the operation is called, the first call included.
-    pub const fn max_attempts(&self) -> u32 {
+    /// The most times the operation is called, the first call included; `None` when a run
+    /// retries until another rule stops it.
+    pub const fn max_attempts(&self) -> Option<u32> {
         self.max_attempts
     }
 
@@ -73,7 +81,7 @@ impl<const N: usize> Policy<N> {
         self.hint_above_cap
     }
 
-    /// The capacity of the attempt log, `N`.
+    /// How many records the attempt log keeps: the last `N`.
     pub const fn log_capacity(&self) -> usize {
         N
     }
@@ -83,8 +91,8 @@ impl<const N: usize> Policy<N> {
 ///
 /// Every method is `const`, so a policy can be built and checked at compile time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PolicyBuilder<const N: usize> {
-    max_attempts: u32,
+pub struct PolicyBuilder<const N: usize = 0> {
+    max_attempts: Option<u32>,
     base_delay_ms: u32,
     max_delay_ms: u32,
     factor: Factor,
@@ -94,9 +102,17 @@ pub struct PolicyBuilder<const N: usize> {
 }
 
 impl<const N: usize> PolicyBuilder<N> {
-    /// The most times the operation is called, the first call included (at least 1, at most `N`).
+    /// The most times the operation is called, the first call included (at least 1).
     pub const fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// No limit on attempts: a run retries until it succeeds or another rule (the predicate,
+    /// the delay budget, the deadline, the retry budget) stops it. Attempt numbers saturate at
+    /// `u32::MAX` and the slept total at `u64::MAX` milliseconds, so nothing overflows.
+    pub const fn retry_forever(mut self) -> Self {
+        self.max_attempts = None;
         self
     }
 
@@ -141,17 +157,10 @@ impl<const N: usize> PolicyBuilder<N> {
     ///
     /// # Errors
     /// The first problem found, in this order: [`PolicyError::ZeroAttempts`],
-    /// [`PolicyError::AttemptsAboveLogCapacity`], [`PolicyError::BaseAboveCap`],
-    /// [`PolicyError::FactorBelowOne`].
+    /// [`PolicyError::BaseAboveCap`], [`PolicyError::FactorBelowOne`].
     pub const fn build(self) -> Result<Policy<N>, PolicyError> {
-        if self.max_attempts == 0 {
+        if let Some(0) = self.max_attempts {
             return Err(PolicyError::ZeroAttempts);
-        }
-        if self.max_attempts as u64 > N as u64 {
-            return Err(PolicyError::AttemptsAboveLogCapacity {
-                attempts: self.max_attempts,
-                capacity: N,
-            });
         }
         match Backoff::new(
             self.base_delay_ms,
@@ -180,82 +189,3 @@ impl<const N: usize> PolicyBuilder<N> {
         }
     }
 }
-
-/// Why a policy, or a run's configuration, was refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum PolicyError {
-    /// `max_attempts` was 0: the operation would never run.
-    ZeroAttempts,
-    /// `max_attempts` is larger than the attempt log can record.
-    AttemptsAboveLogCapacity {
-        /// The requested number of attempts.
-        attempts: u32,
-        /// The log's capacity, `N`.
-        capacity: usize,
-    },
-    /// The base delay is larger than the cap.
-    BaseAboveCap {
-        /// The base delay, in milliseconds.
-        base_ms: u32,
-        /// The cap, in milliseconds.
-        cap_ms: u32,
-    },
-    /// The factor is below 1, so delays would shrink.
-    FactorBelowOne {
-        /// The refused factor.
-        factor: Factor,
-    },
-    /// The policy jitters its delays but the run was given no random number generator.
-    JitterNeedsRng {
-        /// The policy's jitter kind.
-        jitter: Jitter,
-    },
-}
-
-impl PolicyError {
-    /// A one-line description without the values, usable in `const` contexts.
-    pub const fn message(&self) -> &'static str {
-        match self {
-            PolicyError::ZeroAttempts => "invalid retry policy: max_attempts must be at least 1",
-            PolicyError::AttemptsAboveLogCapacity { .. } => {
-                "invalid retry policy: max_attempts is above the attempt log's capacity"
-            }
-            PolicyError::BaseAboveCap { .. } => {
-                "invalid retry policy: the base delay is above the maximum delay"
-            }
-            PolicyError::FactorBelowOne { .. } => {
-                "invalid retry policy: the backoff factor must be at least 1"
-            }
-            PolicyError::JitterNeedsRng { .. } => {
-                "invalid retry run: the policy has jitter but no random number generator was given"
-            }
-        }
-    }
-}
-
-impl fmt::Display for PolicyError {
-    /// The same sentence as [`message`](Self::message), with the offending values.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PolicyError::ZeroAttempts => f.write_str("max_attempts must be at least 1, got 0"),
-            PolicyError::AttemptsAboveLogCapacity { attempts, capacity } => write!(
-                f,
-                "max_attempts is {attempts}, above the attempt log's capacity of {capacity}"
-            ),
-            PolicyError::BaseAboveCap { base_ms, cap_ms } => write!(
-                f,
-                "the base delay ({base_ms} ms) is above the maximum delay ({cap_ms} ms)"
-            ),
-            PolicyError::FactorBelowOne { factor } => {
-                write!(f, "the backoff factor must be at least 1, got {factor}")
-            }
-            PolicyError::JitterNeedsRng { jitter } => write!(
-                f,
-                "the policy has {jitter:?} jitter but no random number generator was given"
-            ),
-        }
-    }
-}
-
-impl core::error::Error for PolicyError {}

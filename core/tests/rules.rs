@@ -42,7 +42,7 @@ fn stop_of<E: Copy>(outcome: &Outcome<u32, E, 8>) -> (StopReason, usize) {
 #[test]
 fn a_hint_shorter_than_the_schedule_waits_the_schedule_and_a_longer_one_the_hint() {
     let clock = MockClock::<8>::new();
-    let outcome = Retry::without_jitter(plain().max_attempts(3).build().unwrap(), &clock)
+    let outcome = Retry::without_jitter(plain().max_attempts(3).build().unwrap())
         .unwrap()
         .when(|e: &u32| {
             if *e == 1 {
@@ -51,7 +51,7 @@ fn a_hint_shorter_than_the_schedule_waits_the_schedule_and_a_longer_one_the_hint
                 Decision::RetryAfter(700)
             }
         })
-        .call(always_failing());
+        .call(&clock, always_failing());
     assert_eq!(slept(&outcome), [100, 700]);
     assert_eq!(
         outcome.log()[1].outcome,
@@ -70,10 +70,10 @@ fn a_hint_equal_to_the_cap_is_not_above_it() {
         .hint_above_cap(HintAboveCap::Stop)
         .build()
         .unwrap();
-    let outcome = Retry::without_jitter(policy, MockClock::<8>::new())
+    let outcome = Retry::without_jitter(policy)
         .unwrap()
         .when(|_: &u32| Decision::RetryAfter(1000))
-        .call(always_failing());
+        .call(MockClock::<8>::new(), always_failing());
     assert_eq!(slept(&outcome), [1000]);
     assert_eq!(outcome.stop_reason(), StopReason::AttemptsExhausted);
 }
@@ -85,10 +85,10 @@ fn a_hint_above_the_cap_is_honoured_by_default_or_stops_the_run() {
         if let Some(choice) = choice {
             builder = builder.hint_above_cap(choice);
         }
-        Retry::without_jitter(builder.build().unwrap(), MockClock::<8>::new())
+        Retry::without_jitter(builder.build().unwrap())
             .unwrap()
             .when(|_: &u32| Decision::RetryAfter(1001))
-            .call(always_failing())
+            .call(MockClock::<8>::new(), always_failing())
     };
     assert_eq!(slept(&hinted(None)), [1001]);
     let stopped = hinted(Some(HintAboveCap::Stop));
@@ -96,7 +96,6 @@ fn a_hint_above_the_cap_is_honoured_by_default_or_stops_the_run() {
     assert_eq!(
         stopped.log()[0].outcome,
         AttemptOutcome::Stopped {
-            error: 1,
             reason: StopReason::HintAboveCap
         }
     );
@@ -104,13 +103,10 @@ fn a_hint_above_the_cap_is_honoured_by_default_or_stops_the_run() {
 
 #[test]
 fn a_hint_never_bypasses_the_attempt_limit() {
-    let outcome = Retry::without_jitter(
-        plain().max_attempts(2).build().unwrap(),
-        MockClock::<8>::new(),
-    )
-    .unwrap()
-    .when(|_: &u32| Decision::RetryAfter(5))
-    .call(always_failing());
+    let outcome = Retry::without_jitter(plain().max_attempts(2).build().unwrap())
+        .unwrap()
+        .when(|_: &u32| Decision::RetryAfter(5))
+        .call(MockClock::<8>::new(), always_failing());
     assert_eq!(stop_of(&outcome), (StopReason::AttemptsExhausted, 2));
     assert_eq!(slept(&outcome), [100]);
 }
@@ -129,9 +125,9 @@ fn the_delay_budget_allows_a_sleep_that_reaches_it_and_stops_one_that_passes_it(
             .delay_budget_ms(budget)
             .build()
             .unwrap();
-        let outcome = Retry::without_jitter(policy, &clock)
+        let outcome = Retry::without_jitter(policy)
             .unwrap()
-            .call(always_failing());
+            .call(&clock, always_failing());
         assert_eq!(outcome.total_delay_ms(), slept_total, "budget {budget}");
         assert_eq!(clock.slept_ms(), slept_total);
         assert_eq!(outcome.stop_reason(), stop, "budget {budget}");
@@ -143,10 +139,10 @@ fn the_delay_budget_allows_a_sleep_that_reaches_it_and_stops_one_that_passes_it(
 #[test]
 fn a_hint_counts_against_the_delay_budget() {
     let policy = plain().delay_budget_ms(500).build().unwrap();
-    let outcome = Retry::without_jitter(policy, MockClock::<8>::new())
+    let outcome = Retry::without_jitter(policy)
         .unwrap()
         .when(|_: &u32| Decision::RetryAfter(501))
-        .call(always_failing());
+        .call(MockClock::<8>::new(), always_failing());
     assert_eq!(stop_of(&outcome), (StopReason::DelayBudgetExhausted, 1));
 }
 
@@ -154,10 +150,10 @@ fn a_hint_counts_against_the_delay_budget() {
 fn with_deadline(deadline_ms: u64, op_ms: u64) -> (Outcome<u32, u32, 8>, u64) {
     let clock = MockClock::<8>::new();
     let mut op = always_failing();
-    let outcome = Retry::without_jitter(plain().build().unwrap(), &clock)
+    let outcome = Retry::without_jitter(plain().build().unwrap())
         .unwrap()
         .deadline_ms(&clock, deadline_ms)
-        .call(|| {
+        .call(&clock, || {
             clock.advance(op_ms);
             op()
         });
@@ -192,11 +188,11 @@ fn a_deadline_that_falls_inside_an_operations_run_stops_without_a_sleep() {
 fn the_deadline_is_measured_from_the_start_of_each_run() {
     let clock = MockClock::<8>::new();
     clock.advance(10_000);
-    let mut retry = Retry::without_jitter(plain().max_attempts(2).build().unwrap(), &clock)
+    let mut retry = Retry::without_jitter(plain().max_attempts(2).build().unwrap())
         .unwrap()
         .deadline_ms(&clock, 100);
     for _ in 0..2 {
-        let outcome = retry.call(always_failing());
+        let outcome = retry.call(&clock, always_failing());
         assert_eq!(stop_of(&outcome), (StopReason::AttemptsExhausted, 2));
     }
 }
@@ -209,25 +205,25 @@ fn a_shared_retry_budget_stops_retrying_when_empty_and_refills_on_success() {
         refill: 1,
     });
     let clock = MockClock::<8>::new();
-    let mut retry = Retry::without_jitter(plain().build().unwrap(), &clock)
+    let mut retry = Retry::without_jitter(plain().build().unwrap())
         .unwrap()
         .retry_budget(&bucket);
     // Two retries, then success: 10 - 5 - 5, and one retry's cost back for the success.
     let mut calls = 0;
-    let first = retry.call(|| {
+    let first = retry.call(&clock, || {
         calls += 1;
         if calls < 3 { Err(calls) } else { Ok(calls) }
     });
     assert_eq!(first.stop_reason(), StopReason::Succeeded);
     assert_eq!(bucket.tokens(), 5);
     // A failing operation spends the last 5 on one retry, then cannot pay for another.
-    let second = retry.call(always_failing());
+    let second = retry.call(&clock, always_failing());
     assert_eq!(stop_of(&second), (StopReason::RetryBudgetExhausted, 2));
     assert_eq!(bucket.tokens(), 0);
     // Now it cannot retry at all; a success at the first attempt adds the refill.
-    let third = retry.call(always_failing());
+    let third = retry.call(&clock, always_failing());
     assert_eq!(stop_of(&third), (StopReason::RetryBudgetExhausted, 1));
-    let fourth = retry.call(|| Ok::<u32, u32>(1));
+    let fourth = retry.call(&clock, || Ok::<u32, u32>(1));
     assert_eq!(fourth.stop_reason(), StopReason::Succeeded);
     assert_eq!(bucket.tokens(), 1);
     // Nothing passes the capacity.
@@ -244,13 +240,10 @@ fn the_retry_budget_is_not_charged_when_another_rule_stops_the_run() {
         cost: 5,
         refill: 1,
     });
-    let outcome = Retry::without_jitter(
-        plain().max_attempts(3).build().unwrap(),
-        MockClock::<8>::new(),
-    )
-    .unwrap()
-    .retry_budget(&bucket)
-    .call(always_failing());
+    let outcome = Retry::without_jitter(plain().max_attempts(3).build().unwrap())
+        .unwrap()
+        .retry_budget(&bucket)
+        .call(MockClock::<8>::new(), always_failing());
     assert_eq!(outcome.stop_reason(), StopReason::AttemptsExhausted);
     assert_eq!(bucket.tokens(), 90);
 }
@@ -264,18 +257,18 @@ fn the_retry_budget_is_not_charged_when_the_delay_budget_or_the_deadline_stops_t
     });
     let policy = plain().delay_budget_ms(250).build().unwrap();
     let clock = MockClock::<8>::new();
-    let outcome = Retry::without_jitter(policy, &clock)
+    let outcome = Retry::without_jitter(policy)
         .unwrap()
         .retry_budget(&bucket)
-        .call(always_failing());
+        .call(&clock, always_failing());
     // 100 is paid for; 200 more would pass the delay budget.
     assert_eq!(stop_of(&outcome), (StopReason::DelayBudgetExhausted, 2));
     assert_eq!(bucket.tokens(), 95);
-    let outcome = Retry::without_jitter(plain().build().unwrap(), &clock)
+    let outcome = Retry::without_jitter(plain().build().unwrap())
         .unwrap()
         .deadline_ms(&clock, 50)
         .retry_budget(&bucket)
-        .call(always_failing());
+        .call(&clock, always_failing());
     assert_eq!(stop_of(&outcome), (StopReason::DeadlineExceeded, 1));
     assert_eq!(bucket.tokens(), 95);
 }
@@ -283,11 +276,11 @@ fn the_retry_budget_is_not_charged_when_the_delay_budget_or_the_deadline_stops_t
 #[test]
 fn a_hint_does_not_bypass_the_deadline() {
     let clock = MockClock::<8>::new();
-    let outcome = Retry::without_jitter(plain().build().unwrap(), &clock)
+    let outcome = Retry::without_jitter(plain().build().unwrap())
         .unwrap()
         .when(|_: &u32| Decision::RetryAfter(900))
         .deadline_ms(&clock, 1000)
-        .call(always_failing());
+        .call(&clock, always_failing());
     assert_eq!(slept(&outcome), [900]);
     assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
 }
@@ -309,10 +302,10 @@ fn threads_can_share_a_retry_budget() {
                     .jitter(Jitter::None)
                     .build()
                     .unwrap();
-                let outcome = Retry::without_jitter(policy, MockClock::<1>::new())
+                let outcome = Retry::without_jitter(policy)
                     .unwrap()
                     .retry_budget(&bucket)
-                    .call(always_failing());
+                    .call(MockClock::<1>::new(), always_failing());
                 let sleeps = outcome
                     .log()
                     .iter()
@@ -331,13 +324,13 @@ fn threads_can_share_a_retry_budget() {
 fn the_hook_sees_every_sleep_before_it_happens() {
     let clock = MockClock::<8>::new();
     let seen = RefCell::new(Vec::new());
-    let outcome = Retry::without_jitter(plain().max_attempts(4).build().unwrap(), &clock)
+    let outcome = Retry::without_jitter(plain().max_attempts(4).build().unwrap())
         .unwrap()
         .before_sleep(|attempt: u32, error: &u32, delay_ms: u32| {
             seen.borrow_mut()
                 .push((attempt, *error, delay_ms, clock.now_ms()));
         })
-        .call(always_failing());
+        .call(&clock, always_failing());
     assert_eq!(outcome.log().len(), 4);
     // Called before each sleep (the clock has not moved yet), never after the last attempt.
     assert_eq!(
@@ -367,7 +360,7 @@ fn the_async_engine_keeps_the_deadline_budget_and_hook_as_the_blocking_one() {
             refill: 1,
         });
         let hooked = RefCell::new(Vec::new());
-        let mut retry = Retry::without_jitter(plain().build().unwrap(), &clock)
+        let mut retry = Retry::without_jitter(plain().build().unwrap())
             .unwrap()
             .deadline_ms(&clock, 2000)
             .retry_budget(&bucket)
@@ -379,9 +372,9 @@ fn the_async_engine_keeps_the_deadline_budget_and_hook_as_the_blocking_one() {
             Err::<u32, u32>(calls.get())
         };
         let outcome = if asynchronous {
-            block_on(retry.call_async(|| std::future::ready(op())))
+            block_on(retry.call_async(&clock, || std::future::ready(op())))
         } else {
-            retry.call(op)
+            retry.call(&clock, op)
         };
         (
             outcome,
@@ -415,15 +408,15 @@ fn the_async_engine_keeps_the_same_log_as_the_blocking_one() {
             _ => Decision::Retry,
         };
         let blocking_clock = MockClock::<8>::new();
-        let blocking = Retry::new(policy, &blocking_clock, XorShiftRng::seed_from_u64(9))
+        let blocking = Retry::new(policy, XorShiftRng::seed_from_u64(9))
             .when(decide)
-            .call(always_failing());
+            .call(&blocking_clock, always_failing());
         let async_clock = MockClock::<8>::new();
         let calls = Cell::new(0);
         let asynchronous = block_on(async {
-            Retry::new(policy, &async_clock, XorShiftRng::seed_from_u64(9))
+            Retry::new(policy, XorShiftRng::seed_from_u64(9))
                 .when(decide)
-                .call_async(|| {
+                .call_async(&async_clock, || {
                     calls.set(calls.get() + 1);
                     let result = Err::<u32, u32>(calls.get());
                     async move { result }
@@ -431,7 +424,7 @@ fn the_async_engine_keeps_the_same_log_as_the_blocking_one() {
                 .await
         });
         assert_eq!(asynchronous, blocking, "{jitter:?}");
-        assert_eq!(async_clock.sleeps(), blocking_clock.sleeps());
+        assert!(async_clock.sleeps().eq(blocking_clock.sleeps()));
         assert_eq!(async_clock.now_ms(), blocking_clock.now_ms());
     }
 }
@@ -488,6 +481,6 @@ fn the_mock_clock_rounds_finer_async_sleeps_up_to_whole_milliseconds() {
         delay.delay_ns(1).await;
         delay.delay_ms(3).await;
     });
-    assert_eq!(clock.sleeps().as_slice(), [2, 1, 3]);
+    assert_eq!(clock.sleeps().collect::<Vec<_>>(), [2, 1, 3]);
     assert_eq!(clock.now_ms(), 6);
 }

@@ -27,9 +27,14 @@ pub struct Args {
     #[arg(long, value_name = "PATH", default_value = "data/retry_report.json", value_parser = parse_output)]
     pub output: Output,
 
-    /// Total number of attempts, the first included (the seed's `--max-retries`).
-    #[arg(long, visible_alias = "max-retries", value_name = "N", default_value = "5", value_parser = parse_count)]
-    pub max_attempts: u32,
+    /// Total number of attempts, the first included (the seed's `--max-retries`), or
+    /// `unlimited` to retry until another rule stops the run.
+    #[arg(long, visible_alias = "max-retries", value_name = "N", default_value = "5", value_parser = parse_attempts)]
+    pub max_attempts: MaxAttempts,
+
+    /// How many of each operation's last attempts the report keeps (at most 1024).
+    #[arg(long, value_name = "N", default_value = "64", value_parser = parse_log_capacity)]
+    pub log_capacity: usize,
 
     /// How many calls fail with a retryable error before the operation succeeds.
     #[arg(long, value_name = "N", default_value = "2", value_parser = parse_count)]
@@ -298,7 +303,28 @@ fn parse_u32(text: &str, max: u32) -> Result<u32, String> {
         .ok_or_else(|| format!("must be at most {max}"))
 }
 
-/// A count such as `--max-attempts`: a whole number that fits in 32 bits.
+/// An attempt limit, or none (`unlimited`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaxAttempts(pub Option<u32>);
+
+fn parse_attempts(text: &str) -> Result<MaxAttempts, String> {
+    if text == "unlimited" {
+        return Ok(MaxAttempts(None));
+    }
+    parse_count(text)
+        .map(|n| MaxAttempts(Some(n)))
+        .map_err(|e| format!("{e}, or 'unlimited'"))
+}
+
+fn parse_log_capacity(text: &str) -> Result<usize, String> {
+    let max = crate::scenario::LOG_MAX;
+    match parse_count(text)? {
+        n if n as usize > max => Err(format!("at most {max} records can be kept")),
+        n => Ok(n as usize),
+    }
+}
+
+/// A count such as `--fail-count`: a whole number that fits in 32 bits.
 pub fn parse_count(text: &str) -> Result<u32, String> {
     parse_u32(text, u32::MAX)
 }

@@ -59,7 +59,8 @@ where
         return herd_command::run(herd);
     }
     let scenario = Scenario {
-        max_attempts: args.max_attempts,
+        max_attempts: args.max_attempts.0,
+        log_capacity: args.log_capacity,
         base_delay_ms: args.base_delay,
         max_delay_ms: args.max_delay,
         factor: args.factor,
@@ -91,7 +92,9 @@ where
         Level::Info,
         &format!(
             "Policy: {} attempts, base {} ms, cap {} ms, factor {}, jitter {}, seed {}, {} clock",
-            scenario.max_attempts,
+            scenario
+                .max_attempts
+                .map_or("unlimited".into(), |n| n.to_string()),
             scenario.base_delay_ms,
             scenario.max_delay_ms,
             scenario.factor,
@@ -161,16 +164,13 @@ pub fn policy_error_line(error: &PolicyError) -> String {
         PolicyError::ZeroAttempts => {
             "invalid value '0' for '--max-attempts <N>': at least one attempt is needed".into()
         }
-        PolicyError::AttemptsAboveLogCapacity { attempts, capacity } => format!(
-            "invalid value '{attempts}' for '--max-attempts <N>': the attempt log holds at most {capacity}"
-        ),
         PolicyError::BaseAboveCap { base_ms, cap_ms } => {
             format!("'--base-delay' ({base_ms} ms) is above '--max-delay' ({cap_ms} ms)")
         }
         PolicyError::FactorBelowOne { factor } => {
             format!("invalid value '{factor}' for '--factor <F>': must be at least 1")
         }
-        PolicyError::JitterNeedsRng { .. } => error.to_string(),
+        _ => error.to_string(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The JSON report of a run (schema version 2, documented in the README).
+//! The JSON report of a run (schema version 3, documented in the README).
 
 use embedded_retry::{AttemptOutcome, StopReason};
 use serde::Serialize;
@@ -7,7 +7,7 @@ use crate::args::jitter_name;
 use crate::scenario::{Operation, Run, Scenario};
 
 /// The version of the report's layout; it changes whenever a key changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -22,8 +22,8 @@ pub struct Report {
     /// One entry per operation, when `--operations` asks for more than one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operations: Option<Vec<OperationReport>>,
-    /// The policy's attempt limit.
-    pub max_attempts: u32,
+    /// The policy's attempt limit; `null` when unlimited.
+    pub max_attempts: Option<u32>,
     /// Milliseconds from the start of the run to its end, on the run's clock.
     pub elapsed_ms: u64,
     /// `"mock"` (virtual time) or `"real"` (`--real-time`).
@@ -45,11 +45,13 @@ pub struct OperationReport {
     pub stop_reason: &'static str,
     /// The operation's value on success, as the seed reports it; `null` on failure.
     pub result: Option<ResultEntry>,
-    /// One entry per call of the operation.
+    /// The last `--log-capacity` calls of the operation, oldest first.
     pub attempts: Vec<AttemptEntry>,
-    /// The number of calls made.
+    /// The number of calls made, kept in `attempts` or not.
     pub total_attempts: u32,
-    /// Milliseconds actually slept: the sum of the attempts' `delay_ms`.
+    /// Calls made whose entries `attempts` does not keep (the oldest).
+    pub attempts_dropped: u32,
+    /// Milliseconds actually slept: every sleep of the run, kept in `attempts` or not.
     pub total_delay_ms: u64,
     /// The last error, on failure; `null` on success.
     pub error: Option<String>,
@@ -93,8 +95,10 @@ pub struct AttemptEntry {
 /// The settings the run used.
 #[derive(Debug, Serialize)]
 pub struct PolicyEntry {
-    /// Total attempts, the first included.
-    pub max_attempts: u32,
+    /// Total attempts, the first included; `null` when unlimited.
+    pub max_attempts: Option<u32>,
+    /// How many of each operation's last attempts the report keeps.
+    pub log_capacity: usize,
     /// Delay before the first retry.
     pub base_delay_ms: u32,
     /// Cap on every delay.
@@ -146,16 +150,21 @@ pub fn stop_reason_name(reason: StopReason) -> &'static str {
         StopReason::DeadlineExceeded => "deadline_exceeded",
         StopReason::RetryBudgetExhausted => "retry_budget_exhausted",
         StopReason::HintAboveCap => "hint_above_cap",
+        _ => "stopped",
     }
 }
 
-fn operation_report(operation: &Operation, number: Option<u32>) -> OperationReport {
+fn operation_report(operation: &Operation, number: Option<u32>, keep: usize) -> OperationReport {
     let outcome = &operation.outcome;
-    let attempts: Vec<AttemptEntry> = outcome
-        .log()
+    let log = outcome.log();
+    let attempts: Vec<AttemptEntry> = log[log.len().saturating_sub(keep)..]
         .iter()
-        .zip(&operation.started_ms)
-        .map(|(attempt, &elapsed_ms)| {
+        .map(|attempt| {
+            let elapsed_ms = usize::try_from(attempt.number - 1)
+                .ok()
+                .and_then(|i| operation.started_ms.get(i))
+                .copied()
+                .unwrap_or_default();
             let (status, decision, hint_ms) = match attempt.outcome {
                 AttemptOutcome::Succeeded => ("success", None, None),
                 AttemptOutcome::Retried { hint_ms: None, .. } => ("failed", Some("retry"), None),
@@ -164,13 +173,18 @@ fn operation_report(operation: &Operation, number: Option<u32>) -> OperationRepo
                     reason: StopReason::NotRetryable,
                     ..
                 } => ("not_retryable", Some("stop"), None),
-                AttemptOutcome::Stopped { .. } => ("failed", Some("stop"), None),
+                _ => ("failed", Some("stop"), None),
+            };
+            // The error that ended the run is the outcome's, not repeated in its record.
+            let error = match attempt.outcome {
+                AttemptOutcome::Stopped { .. } => outcome.last_error(),
+                _ => attempt.error(),
             };
             AttemptEntry {
                 attempt: attempt.number,
                 status,
                 decision,
-                error: attempt.error().map(ToString::to_string),
+                error: error.map(ToString::to_string),
                 hint_ms,
                 delay_ms: attempt.slept_ms(),
                 elapsed_ms,
@@ -185,7 +199,10 @@ fn operation_report(operation: &Operation, number: Option<u32>) -> OperationRepo
             result: "success",
             total_calls: success.total_calls,
         }),
-        total_attempts: u32::try_from(attempts.len()).unwrap_or(u32::MAX),
+        total_attempts: outcome.total_attempts(),
+        attempts_dropped: outcome
+            .total_attempts()
+            .saturating_sub(u32::try_from(attempts.len()).unwrap_or(u32::MAX)),
         attempts,
         total_delay_ms: outcome.total_delay_ms(),
         error: outcome.last_error().map(ToString::to_string),
@@ -202,13 +219,18 @@ impl Report {
     pub fn new(scenario: &Scenario, run: &Run) -> Self {
         let succeeded = run.operations.iter().all(|o| o.outcome.is_success());
         let (single, operations) = match &run.operations[..] {
-            [only] if scenario.operations <= 1 => (Some(operation_report(only, None)), None),
+            [only] if scenario.operations <= 1 => (
+                Some(operation_report(only, None, scenario.log_capacity)),
+                None,
+            ),
             all => (
                 None,
                 Some(
                     all.iter()
                         .zip(1..)
-                        .map(|(operation, n)| operation_report(operation, Some(n)))
+                        .map(|(operation, n)| {
+                            operation_report(operation, Some(n), scenario.log_capacity)
+                        })
                         .collect(),
                 ),
             ),
@@ -223,6 +245,7 @@ impl Report {
             clock: if scenario.real_time { "real" } else { "mock" },
             policy: PolicyEntry {
                 max_attempts: scenario.max_attempts,
+                log_capacity: scenario.log_capacity,
                 base_delay_ms: scenario.base_delay_ms,
                 max_delay_ms: scenario.max_delay_ms,
                 factor: f64::from(scenario.factor.milli()) / 1000.0,

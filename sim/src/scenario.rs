@@ -4,25 +4,28 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use embedded_retry::{
-    AttemptOutcome, BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter, MockClock,
-    Outcome, Policy, PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
+    BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter, MockClock, Outcome, Policy,
+    PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
 };
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
 
 use crate::stderr_log::{Level, log};
 
-/// The most attempts a run can make: the capacity of its attempt log.
-pub const MAX_ATTEMPTS: usize = 1000;
+/// The most attempt records a report can keep for each operation (`--log-capacity`).
+pub const LOG_MAX: usize = 1024;
 
-/// The attempt log capacity the simulator's policies use.
-pub type SimPolicy = Policy<MAX_ATTEMPTS>;
+/// The attempt log capacity the simulator's policies use; each report keeps the last
+/// [`Scenario::log_capacity`] of these records.
+pub type SimPolicy = Policy<LOG_MAX>;
 
 /// What to run: the policy's settings, the operation's behaviour, and the clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scenario {
-    /// Total attempts, the first included.
-    pub max_attempts: u32,
+    /// Total attempts, the first included; `None` retries until another rule stops the run.
+    pub max_attempts: Option<u32>,
+    /// How many of each operation's last attempts the report keeps (at most [`LOG_MAX`]).
+    pub log_capacity: usize,
     /// Delay before the first retry, in milliseconds.
     pub base_delay_ms: u32,
     /// Cap on every delay, in milliseconds.
@@ -60,7 +63,8 @@ impl Default for Scenario {
     /// The seed's scenario, as `sim` runs it with no arguments.
     fn default() -> Self {
         Scenario {
-            max_attempts: 5,
+            max_attempts: Some(5),
+            log_capacity: 64,
             base_delay_ms: 100,
             max_delay_ms: 60_000,
             factor: Factor::TWO,
@@ -86,8 +90,12 @@ impl Scenario {
     /// # Errors
     /// The core's [`PolicyError`] when the settings are invalid.
     pub fn policy(&self) -> Result<SimPolicy, PolicyError> {
-        let mut builder = Policy::builder()
-            .max_attempts(self.max_attempts)
+        let mut builder = Policy::builder();
+        builder = match self.max_attempts {
+            Some(attempts) => builder.max_attempts(attempts),
+            None => builder.retry_forever(),
+        };
+        builder = builder
             .base_delay_ms(self.base_delay_ms)
             .max_delay_ms(self.max_delay_ms)
             .factor(self.factor)
@@ -182,8 +190,8 @@ pub struct Success {
 #[derive(Debug)]
 pub struct Operation {
     /// The value, the stop reason and the attempt log.
-    pub outcome: Outcome<Success, SimError, MAX_ATTEMPTS>,
-    /// Milliseconds since the whole run began at which each attempt started, one per record.
+    pub outcome: Outcome<Success, SimError, LOG_MAX>,
+    /// Milliseconds since the whole run began at which each attempt started, one per attempt.
     pub started_ms: Vec<u64>,
     /// Milliseconds since the whole run began when the operation ended.
     pub ended_ms: u64,
@@ -257,7 +265,7 @@ type Call<'a> = dyn FnMut() -> Result<Success, SimError> + 'a;
 fn run_on<D: Delay, C: Clock>(
     scenario: &Scenario,
     policy: SimPolicy,
-    delay: D,
+    mut delay: D,
     clock: &C,
     spend: &dyn Fn(u64),
 ) -> Result<Run, PolicyError> {
@@ -269,60 +277,58 @@ fn run_on<D: Delay, C: Clock>(
         log(
             Level::Warning,
             &format!(
-                "Attempt {attempt}/{max_attempts} failed: {error} (retrying in {delay_ms} ms)"
+                "Attempt {} failed: {error} (retrying in {delay_ms} ms)",
+                of_max(attempt, max_attempts)
             ),
         );
     };
     let mut operations = Vec::new();
-    let mut drive =
-        |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, MAX_ATTEMPTS>| {
-            for _ in 0..scenario.operations.max(1) {
-                let mut started_ms = Vec::new();
-                let mut calls = 0;
-                let outcome = call(&mut || {
-                    calls += 1;
-                    started_ms.push(clock.now_ms());
-                    spend(u64::from(scenario.op_time_ms));
-                    scenario.outcome_of(calls)
-                });
-                log_last_attempt(&outcome, max_attempts);
-                let budget_left = scenario.retry_budget.map(|_| budget.tokens());
-                operations.push(Operation {
-                    outcome,
-                    started_ms,
-                    ended_ms: clock.now_ms(),
-                    budget_left,
-                });
-            }
-        };
+    let mut drive = |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, LOG_MAX>| {
+        for _ in 0..scenario.operations.max(1) {
+            let mut started_ms = Vec::new();
+            let mut calls = 0;
+            let outcome = call(&mut || {
+                calls += 1;
+                started_ms.push(clock.now_ms());
+                spend(u64::from(scenario.op_time_ms));
+                scenario.outcome_of(calls)
+            });
+            log_last_attempt(&outcome, max_attempts);
+            let budget_left = scenario.retry_budget.map(|_| budget.tokens());
+            operations.push(Operation {
+                outcome,
+                started_ms,
+                ended_ms: clock.now_ms(),
+                budget_left,
+            });
+        }
+    };
     match scenario.seed {
         Some(seed) => {
-            let mut retry = Retry::new(policy, delay, XorShiftRng::seed_from_u64(seed))
+            let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(seed))
                 .when(SimError::decide)
                 .deadline_ms(clock, deadline)
                 .before_sleep(log_sleep)
                 .retry_budget(&budget);
-            drive(&mut |op| retry.call(op));
+            drive(&mut |op| retry.call(&mut delay, op));
         }
         None => {
-            let mut retry = Retry::without_jitter(policy, delay)?
+            let mut retry = Retry::without_jitter(policy)?
                 .when(SimError::decide)
                 .deadline_ms(clock, deadline)
                 .before_sleep(log_sleep)
                 .retry_budget(&budget);
-            drive(&mut |op| retry.call(op));
+            drive(&mut |op| retry.call(&mut delay, op));
         }
     }
     Ok(Run { operations })
 }
 
 /// Logs how an operation's last attempt ended (the retries were logged as they happened).
-fn log_last_attempt(outcome: &Outcome<Success, SimError, MAX_ATTEMPTS>, max_attempts: u32) {
-    let Some(last) = outcome.log().last() else {
-        return;
-    };
-    let n = last.number;
-    if let AttemptOutcome::Stopped { error, reason } = &last.outcome {
+fn log_last_attempt(outcome: &Outcome<Success, SimError, LOG_MAX>, max_attempts: Option<u32>) {
+    let n = outcome.total_attempts();
+    if let Some(error) = outcome.last_error() {
+        let reason = outcome.stop_reason();
         let why = match reason {
             StopReason::NotRetryable => "not retryable",
             StopReason::AttemptsExhausted => "no attempts left",
@@ -330,18 +336,29 @@ fn log_last_attempt(outcome: &Outcome<Success, SimError, MAX_ATTEMPTS>, max_atte
             StopReason::DeadlineExceeded => "the next delay would pass the deadline",
             StopReason::RetryBudgetExhausted => "the retry budget is spent",
             StopReason::HintAboveCap => "the hinted delay is above the cap",
-            StopReason::Succeeded => "stopped",
+            _ => "stopped",
         };
-        let level = if *reason == StopReason::NotRetryable {
+        let level = if reason == StopReason::NotRetryable {
             Level::Error
         } else {
             Level::Warning
         };
         log(
             level,
-            &format!("Attempt {n}/{max_attempts} failed: {error} ({why})"),
+            &format!(
+                "Attempt {} failed: {error} ({why})",
+                of_max(n, max_attempts)
+            ),
         );
     } else {
         log(Level::Info, &format!("Attempt {n} succeeded"));
+    }
+}
+
+/// `3/5`, or `3` when attempts are unlimited.
+fn of_max(attempt: u32, max_attempts: Option<u32>) -> String {
+    match max_attempts {
+        Some(max) => format!("{attempt}/{max}"),
+        None => attempt.to_string(),
     }
 }

@@ -75,7 +75,7 @@ fn the_default_run_succeeds_after_300_ms_and_writes_the_report() {
         "Success after 3 attempts (total delay: 300 ms)\n"
     );
     let r = report(&dir.join("data/retry_report.json"));
-    assert_eq!(r["schema_version"], 2);
+    assert_eq!(r["schema_version"], 3);
     assert_eq!(r["status"], "success");
     assert_eq!(r["stop_reason"], "success");
     assert_eq!(
@@ -274,7 +274,9 @@ fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
     cases.extend([
         (vec!["--max-retries", "-3"], "--max-attempts"),
         (vec!["--max-attempts", "0"], "--max-attempts"),
-        (vec!["--max-attempts", "1001"], "--max-attempts"),
+        (vec!["--max-attempts", "forever"], "--max-attempts"),
+        (vec!["--log-capacity", "1025"], "--log-capacity"),
+        (vec!["--log-capacity", "-1"], "--log-capacity"),
         (
             vec!["--base-delay", "2s", "--max-delay", "1s"],
             "--base-delay",
@@ -301,6 +303,44 @@ fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
         (vec!["--hint-above-cap", "maybe"], "--hint-above-cap"),
     ]);
     cases
+}
+
+#[test]
+fn an_unlimited_run_keeps_the_last_records_and_counts_every_attempt_and_sleep() {
+    let dir = workdir();
+    let out = sim(
+        &dir,
+        &[
+            "--max-attempts",
+            "unlimited",
+            "--fail-count",
+            "5000",
+            "--max-delay",
+            "1s",
+            "--jitter",
+            "full",
+            "--seed",
+            "3",
+            "--log-capacity",
+            "16",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = report(&dir.join("data/retry_report.json"));
+    assert_eq!(r["total_attempts"], 5001);
+    assert_eq!(r["attempts_dropped"], 4985);
+    assert_eq!(r["max_attempts"], serde_json::Value::Null);
+    assert_eq!(r["policy"]["log_capacity"], 16);
+    let numbers: Vec<u64> = r["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["attempt"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, (4986..=5001).collect::<Vec<u64>>());
+    // Nothing but sleeps moves the mock clock here (no --op-time).
+    assert_eq!(r["total_delay_ms"], r["elapsed_ms"]);
+    assert!(r["total_delay_ms"].as_u64().unwrap() > 0);
 }
 
 #[test]

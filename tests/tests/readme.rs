@@ -52,7 +52,7 @@ fn the_readme_documents_every_report_key_and_no_other() {
         Scenario::default(),
         Scenario {
             fail_count: 10,
-            max_attempts: 3,
+            max_attempts: Some(3),
             ..Scenario::default()
         },
         Scenario {

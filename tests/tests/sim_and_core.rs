@@ -9,7 +9,7 @@ use sim::scenario::{self, Scenario};
 
 fn scenario(jitter: Jitter, seed: Option<u64>, fail_count: u32, max_attempts: u32) -> Scenario {
     Scenario {
-        max_attempts,
+        max_attempts: Some(max_attempts),
         max_delay_ms: 3000,
         factor: Factor::from_milli(1500),
         jitter,

@@ -106,12 +106,13 @@ mod engine {
             .factor(FACTOR)
             .jitter(JITTER)
             .build_or_panic();
-        let mut retry = Retry::new(POLICY, VolatileDelay, XorShiftRng::seed_from_u64(seed()))
-            .when(|e: &u32| *e != input(6));
+        let mut retry =
+            Retry::new(POLICY, XorShiftRng::seed_from_u64(seed())).when(|e: &u32| *e != input(6));
         #[cfg(not(feature = "async-retry"))]
-        let outcome = retry.call(operation);
+        let outcome = retry.call(VolatileDelay, operation);
         #[cfg(feature = "async-retry")]
-        let outcome = block_on(retry.call_async(|| core::future::ready(operation())));
+        let outcome =
+            block_on(retry.call_async(VolatileDelay, || core::future::ready(operation())));
         report(&outcome);
     }
 
@@ -198,24 +199,20 @@ mod engine {
         let hook =
             |attempt: u32, error: &u32, delay_ms: u32| output(2, attempt ^ *error ^ delay_ms);
         let outcome = if input(9) == 0 {
-            Retry::new(
-                policy,
-                HalDelay(VolatileDelayNs),
-                XorShiftRng::seed_from_u64(seed()),
-            )
-            .when(predicate)
-            .deadline_ms(clock, u64::from(input(13)))
-            .retry_budget(&bucket)
-            .before_sleep(hook)
-            .call(operation)
+            Retry::new(policy, XorShiftRng::seed_from_u64(seed()))
+                .when(predicate)
+                .deadline_ms(clock, u64::from(input(13)))
+                .retry_budget(&bucket)
+                .before_sleep(hook)
+                .call(HalDelay(VolatileDelayNs), operation)
         } else {
-            match Retry::without_jitter(policy, VolatileDelay) {
+            match Retry::without_jitter(policy) {
                 Ok(retry) => retry
                     .when(predicate)
                     .deadline_ms(clock, u64::from(input(13)))
                     .retry_budget(&bucket)
                     .before_sleep(hook)
-                    .call(operation),
+                    .call(VolatileDelay, operation),
                 Err(_) => {
                     output(0, u32::MAX - 1);
                     return;

@@ -140,17 +140,19 @@ fn run(
 ) -> (embedded_retry::Outcome<u32, Fault, 8>, MockClock<8>) {
     let clock = MockClock::new();
     let mut calls = 0;
-    let outcome = match Retry::without_jitter(policy, &clock) {
-        Ok(retry) => retry.when(|e: &Fault| *e == Fault::Transient).call(|| {
-            calls += 1;
-            if calls == permanent_at {
-                Err(Fault::Permanent)
-            } else if calls <= fails {
-                Err(Fault::Transient)
-            } else {
-                Ok(calls)
-            }
-        }),
+    let outcome = match Retry::without_jitter(policy) {
+        Ok(retry) => retry
+            .when(|e: &Fault| *e == Fault::Transient)
+            .call(&clock, || {
+                calls += 1;
+                if calls == permanent_at {
+                    Err(Fault::Permanent)
+                } else if calls <= fails {
+                    Err(Fault::Transient)
+                } else {
+                    Ok(calls)
+                }
+            }),
         Err(_) => exit(false),
     };
     (outcome, clock)
@@ -160,7 +162,7 @@ fn seed_default_succeeds() -> bool {
     let (outcome, clock) = run(PLAIN, 2, 0);
     outcome.value() == Some(&3)
         && outcome.log().len() == 3
-        && clock.sleeps().as_slice() == [100, 200]
+        && clock.sleeps().eq([100, 200])
         && outcome.total_delay_ms() == 300
 }
 
@@ -178,7 +180,6 @@ fn exhausted_keeps_log() -> bool {
         && outcome.log().len() == 3
         && outcome.log()[2].outcome
             == AttemptOutcome::Stopped {
-                error: Fault::Transient,
                 reason: StopReason::AttemptsExhausted,
             }
         && outcome.last_error() == Some(&Fault::Transient)
@@ -190,7 +191,7 @@ fn non_retryable_stops() -> bool {
     let (outcome, clock) = run(PLAIN, 10, 2);
     outcome.stop_reason() == StopReason::NotRetryable
         && outcome.log().len() == 2
-        && clock.sleeps().as_slice() == [100]
+        && clock.sleeps().eq([100])
 }
 
 fn jitter_without_rng_refused() -> bool {
@@ -198,7 +199,7 @@ fn jitter_without_rng_refused() -> bool {
         return false;
     };
     matches!(
-        Retry::without_jitter(jittered, MockClock::<1>::new()),
+        Retry::without_jitter(jittered),
         Err(PolicyError::JitterNeedsRng {
             jitter: Jitter::Full
         })
@@ -236,7 +237,7 @@ fn run_for_the_stack() {
         .jitter(Jitter::Equal)
         .build_or_panic();
     let clock = MockClock::<8>::new();
-    let outcome = Retry::new(POLICY, &clock, XorShiftRng::seed_from_u64(7))
-        .call(|| Err::<(), _>(Fault::Transient));
+    let outcome = Retry::new(POLICY, XorShiftRng::seed_from_u64(7))
+        .call(&clock, || Err::<(), _>(Fault::Transient));
     core::hint::black_box(outcome.total_delay_ms());
 }

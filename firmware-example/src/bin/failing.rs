@@ -22,9 +22,9 @@ const POLICY: Policy<8> = Policy::builder()
 fn main() -> ! {
     let mut sensor = FlakySensor::unplugged();
     let rng = XorShiftRng::seed_from_u64(board::device_seed());
-    let outcome = Retry::new(POLICY, systick_sleeper(), rng)
+    let outcome = Retry::new(POLICY, rng)
         .when(SensorError::is_transient)
-        .call(|| sensor.read_centi_celsius());
+        .call(systick_sleeper(), || sensor.read_centi_celsius());
     log_outcome(&outcome);
     exit(outcome.is_success())
 }

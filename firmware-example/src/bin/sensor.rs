@@ -35,9 +35,9 @@ fn main() -> ! {
     );
 
     let mut sensor = FlakySensor::warming_up(3);
-    let outcome = Retry::new(POLICY, systick_sleeper(), XorShiftRng::seed_from_u64(seed))
+    let outcome = Retry::new(POLICY, XorShiftRng::seed_from_u64(seed))
         .when(SensorError::is_transient)
-        .call(|| {
+        .call(systick_sleeper(), || {
             let reading = sensor.read_centi_celsius();
             defmt::info!("read {=u32}: {}", sensor.reads(), reading);
             reading

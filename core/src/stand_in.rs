@@ -1,0 +1,65 @@
+//! The types that fill a [`Retry`](crate::Retry)'s type parameters for the settings it was not
+//! given. Each has no values, so the engine's code for the missing setting is removed when it
+//! is compiled: a retry without a deadline never reads a clock, one without a budget never
+//! consults one.
+//!
+//! They appear only where a `Retry` type is written out in full, as the defaults of its
+//! parameters.
+
+use core::convert::Infallible;
+
+use rand_core::TryRng;
+
+use crate::{BeforeSleep, Clock, RetryBudget};
+
+/// The generator of a retry without jitter ([`Retry::without_jitter`](crate::Retry::without_jitter)).
+/// A jittered policy can never be handed one by mistake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoRng {}
+
+impl TryRng for NoRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        match *self {}
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        match *self {}
+    }
+    fn try_fill_bytes(&mut self, _dst: &mut [u8]) -> Result<(), Infallible> {
+        match *self {}
+    }
+}
+
+/// The clock of a retry without a deadline. It is never read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoClock {}
+
+impl Clock for NoClock {
+    fn now_ms(&self) -> u64 {
+        match *self {}
+    }
+}
+
+/// The budget of a retry without a retry budget. It is never asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoBudget {}
+
+impl RetryBudget for NoBudget {
+    fn try_spend(&self) -> bool {
+        match *self {}
+    }
+    fn succeeded(&self, _after_retry: bool) {
+        match *self {}
+    }
+    fn tokens(&self) -> u32 {
+        match *self {}
+    }
+}
+
+/// The hook of a retry without one: does nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoHook;
+
+impl<E> BeforeSleep<E> for NoHook {
+    fn before_sleep(&mut self, _attempt: u32, _error: &E, _delay_ms: u32) {}
+}
