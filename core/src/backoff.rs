@@ -64,6 +64,22 @@ impl Backoff {
         })
     }
 
+    /// As [`new`](Self::new), panicking with [`PolicyError::message`] if the schedule is
+    /// invalid: meant for `const` items, where the panic is a compile error.
+    ///
+    /// ```
+    /// use embedded_retry::{Backoff, Factor, Jitter};
+    ///
+    /// const SCHEDULE: Backoff = Backoff::new_or_panic(50, 800, Factor::TWO, Jitter::None);
+    /// assert_eq!(SCHEDULE.delay_ms(3), 200);
+    /// ```
+    pub const fn new_or_panic(base_ms: u32, cap_ms: u32, factor: Factor, jitter: Jitter) -> Self {
+        match Self::new(base_ms, cap_ms, factor, jitter) {
+            Ok(backoff) => backoff,
+            Err(error) => panic!("{}", error.message()),
+        }
+    }
+
     /// The delay before the first retry, in milliseconds.
     pub const fn base_ms(&self) -> u32 {
         self.base_ms

@@ -52,6 +52,53 @@
 //! assert_eq!(outcome.into_result(), Err("connection refused"));
 //! ```
 //!
+//! # A supervisor that reconnects forever
+//!
+//! Firmware's most common retry: keep a link (Wi-Fi, MQTT, a modem) up for ever, backing off
+//! while it is down, and start the schedule again once it has come back and stayed up a while,
+//! so that a link that drops at once keeps backing off instead of hammering.
+//!
+//! ```
+//! use embedded_retry::{Delay, Jitter, MockClock, Policy, Retry, Step};
+//!
+//! const RECONNECT: Policy = Policy::builder()
+//!     .retry_forever()
+//!     .base_delay_ms(100)
+//!     .max_delay_ms(800)
+//!     .jitter(Jitter::None) // a fleet would use Equal or Full, with a generator
+//!     .build_or_panic();
+//! const STABLE_MS: u64 = 1_000; // up this long, and the next outage starts from 100 ms again
+//!
+//! // A link that refuses twice, stays up 5 s, drops, refuses three times, stays up 0.5 s,
+//! // drops, and refuses once more.
+//! let mut connects = [false, false, true, false, false, false, true, false, true].into_iter();
+//! let mut uptimes = [5_000u64, 500, 60_000].into_iter();
+//!
+//! let clock = MockClock::<16>::new();
+//! let mut retry = Retry::without_jitter(RECONNECT).unwrap();
+//! let mut run = retry.start();
+//! let mut sessions = 0;
+//! while let Some(up) = connects.next() {
+//!     if up {
+//!         retry.succeeded(&mut run);
+//!         sessions += 1;
+//!         let uptime = uptimes.next().unwrap();
+//!         clock.advance(uptime); // serve until the link drops
+//!         if uptime >= STABLE_MS {
+//!             retry.reset(&mut run);
+//!         }
+//!     } else {
+//!         match retry.failed(&mut run, "refused") {
+//!             Step::Sleep(ms) => (&clock).delay_ms(ms),
+//!             Step::Stop { .. } => unreachable!("a policy that retries forever never stops"),
+//!         }
+//!     }
+//! }
+//! assert_eq!(sessions, 3);
+//! // 100, 200; reset after 5 s up: 100, 200, 400; no reset after 0.5 s: 800 goes on growing.
+//! assert!(clock.sleeps().eq([100, 200, 100, 200, 400, 800]));
+//! ```
+//!
 //! # The contract
 //! - Every delay recorded is a delay slept: the engine never sleeps after a success or after
 //!   the attempt that ends the run, and the totals count only sleeps taken.

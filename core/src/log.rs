@@ -266,3 +266,45 @@ impl<T, E, const N: usize> From<Outcome<T, E, N>> for Result<T, E> {
         outcome.result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn retried(slept_ms: u32) -> AttemptOutcome<u8> {
+        AttemptOutcome::Retried {
+            error: 1,
+            slept_ms,
+            hint_ms: None,
+        }
+    }
+
+    #[test]
+    fn counts_saturate_instead_of_overflowing() {
+        // A run that has gone on for ever: one attempt and one sleep short of every limit.
+        let mut log = AttemptLog::<u8, 2> {
+            records: heapless::Vec::new(),
+            attempts: u32::MAX - 1,
+            slept_ms: u64::MAX - u64::from(u32::MAX),
+        };
+        log.record(retried(u32::MAX));
+        log.record(retried(u32::MAX));
+        log.record(retried(7));
+        assert_eq!(log.total_attempts(), u32::MAX);
+        assert_eq!(log.total_delay_ms(), u64::MAX);
+        assert_eq!(log.dropped(), u32::MAX - 2);
+        assert!(log.iter().all(|a| a.number == u32::MAX));
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[1].slept_ms(), Some(7));
+    }
+
+    #[test]
+    fn a_log_of_no_records_still_counts() {
+        let mut log = AttemptLog::<u8, 0>::new();
+        log.record(retried(5));
+        log.record(AttemptOutcome::Succeeded);
+        assert!(log.is_empty());
+        assert_eq!((log.total_attempts(), log.dropped()), (2, 2));
+        assert_eq!(log.total_delay_ms(), 5);
+    }
+}

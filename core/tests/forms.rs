@@ -1,0 +1,267 @@
+//! The log window, unlimited runs, and the three ways of running (blocking, async, event loop)
+//! over random sequences of results: they keep the same rules, so they give the same outcomes.
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use embedded_retry::{
+    AttemptOutcome, Decision, Delay, Jitter, MockClock, Outcome, Policy, Retry, Run, Step,
+    StopReason,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+use rand_core::SeedableRng;
+use rand_xorshift::XorShiftRng;
+
+fn config() -> Config {
+    Config {
+        cases: 256,
+        rng_seed: RngSeed::Fixed(0xf0_75),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+/// A result code per call: 0 succeeds, 1..=200 fail and retry, 201..=240 fail with a hint of
+/// that many milliseconds, 241.. fail for good. Past the end of the codes, calls succeed, so
+/// that a run without an attempt limit ends.
+fn result_of(codes: &[u8], call: usize) -> Result<usize, u8> {
+    match codes.get(call).copied().unwrap_or(0) {
+        0 => Ok(call + 1),
+        code => Err(code),
+    }
+}
+
+fn decide(code: &u8) -> Decision {
+    match code {
+        1..=200 => Decision::Retry,
+        201..=240 => Decision::RetryAfter(u32::from(*code)),
+        _ => Decision::Stop,
+    }
+}
+
+fn policy<const N: usize>(attempts: Option<u32>, jitter: Jitter, budget: Option<u64>) -> Policy<N> {
+    let mut builder = Policy::builder()
+        .base_delay_ms(10)
+        .max_delay_ms(400)
+        .jitter(jitter)
+        .hint_above_cap(embedded_retry::HintAboveCap::Honour);
+    builder = match attempts {
+        Some(n) => builder.max_attempts(n),
+        None => builder.retry_forever(),
+    };
+    if let Some(ms) = budget {
+        builder = builder.delay_budget_ms(ms);
+    }
+    builder.build().unwrap()
+}
+
+type Rules<const N: usize> = Retry<XorShiftRng, N, fn(&u8) -> Decision>;
+
+fn rules<const N: usize>(policy: Policy<N>, seed: u64) -> Rules<N> {
+    Retry::new(policy, XorShiftRng::seed_from_u64(seed)).when(decide as fn(&u8) -> Decision)
+}
+
+/// The three forms on the same inputs, each on its own mock clock: the outcomes, and what
+/// each clock was asked to sleep.
+fn three_forms<const N: usize>(
+    policy: Policy<N>,
+    seed: u64,
+    codes: &[u8],
+) -> [(Outcome<usize, u8, N>, Vec<u32>); 3] {
+    let blocking = {
+        let clock = MockClock::<512>::new();
+        let mut call = 0;
+        let outcome = rules(policy, seed).call(&clock, || {
+            call += 1;
+            result_of(codes, call - 1)
+        });
+        (outcome, clock.sleeps().collect())
+    };
+    let asynchronous = {
+        let clock = MockClock::<512>::new();
+        let mut call = 0;
+        let outcome = block_on(rules(policy, seed).call_async(&clock, || {
+            call += 1;
+            std::future::ready(result_of(codes, call - 1))
+        }));
+        (outcome, clock.sleeps().collect())
+    };
+    let event_loop = {
+        let clock = MockClock::<512>::new();
+        let mut retry = rules(policy, seed);
+        let mut run: Run<u8, N> = retry.start();
+        let mut call = 0;
+        let outcome = loop {
+            call += 1;
+            match result_of(codes, call - 1) {
+                Ok(value) => {
+                    retry.succeeded(&mut run);
+                    break run.finish(Ok(value), StopReason::Succeeded);
+                }
+                Err(error) => match retry.failed(&mut run, error) {
+                    Step::Sleep(ms) => (&clock).delay_ms(ms),
+                    Step::Stop { reason, error } => break run.finish(Err(error), reason),
+                },
+            }
+        };
+        (outcome, clock.sleeps().collect())
+    };
+    [blocking, asynchronous, event_loop]
+}
+
+fn jitter() -> impl Strategy<Value = Jitter> {
+    prop_oneof![
+        Just(Jitter::None),
+        Just(Jitter::Equal),
+        Just(Jitter::Full),
+        Just(Jitter::Decorrelated)
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_three_forms_give_the_same_outcome_and_sleeps(
+        attempts in prop::option::of(1u32..=40),
+        jitter in jitter(),
+        budget in prop::option::of(0u64..=5000),
+        seed in any::<u64>(),
+        codes in prop::collection::vec(any::<u8>(), 0..60),
+    ) {
+        let [blocking, asynchronous, event_loop] =
+            three_forms::<8>(policy(attempts, jitter, budget), seed, &codes);
+        prop_assert_eq!(&asynchronous, &blocking);
+        prop_assert_eq!(&event_loop, &blocking);
+    }
+
+    #[test]
+    fn the_log_keeps_the_last_records_in_order_and_counts_them_all(
+        jitter in jitter(),
+        seed in any::<u64>(),
+        // Mostly retried failures, so that runs are long and the window slides.
+        codes in prop::collection::vec(prop_oneof![8 => 1u8..=200, 1 => 201u8..=240, 1 => Just(0u8)], 0..300),
+    ) {
+        fn check<const N: usize>(jitter: Jitter, seed: u64, codes: &[u8]) -> Result<(), TestCaseError> {
+            let [(outcome, sleeps), ..] = three_forms::<N>(policy(None, jitter, None), seed, codes);
+            let log = outcome.log();
+            let total = codes.iter().position(|&c| c == 0).map_or(codes.len() + 1, |i| i + 1);
+            prop_assert_eq!(outcome.stop_reason(), StopReason::Succeeded, "forever ends only in success here");
+            prop_assert_eq!(log.total_attempts() as usize, total);
+            prop_assert_eq!(log.len(), N.min(total));
+            prop_assert_eq!(log.dropped() as usize, total - log.len());
+            // The last records, numbered in order up to the last attempt.
+            let numbers: Vec<u32> = log.iter().map(|a| a.number).collect();
+            let expected: Vec<u32> = ((total - log.len() + 1) as u32..=total as u32).collect();
+            prop_assert_eq!(numbers, expected);
+            // Each kept record is the one its attempt made: the error of that call, and the
+            // sleep that followed it.
+            for attempt in log.iter() {
+                let call = attempt.number as usize - 1;
+                match attempt.outcome {
+                    AttemptOutcome::Retried { error, slept_ms, .. } => {
+                        prop_assert_eq!(Err(error), result_of(codes, call));
+                        prop_assert_eq!(slept_ms, sleeps[call]);
+                    }
+                    AttemptOutcome::Succeeded => prop_assert_eq!(call + 1, total),
+                    ref other => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+            // Every sleep counted, kept or not.
+            prop_assert_eq!(log.total_delay_ms(), sleeps.iter().map(|&ms| u64::from(ms)).sum::<u64>());
+            prop_assert_eq!(sleeps.len(), total - 1);
+            Ok(())
+        }
+        check::<0>(jitter, seed, &codes)?;
+        check::<1>(jitter, seed, &codes)?;
+        check::<5>(jitter, seed, &codes)?;
+        check::<64>(jitter, seed, &codes)?;
+    }
+
+    #[test]
+    fn a_reset_restarts_the_schedule_and_the_log(
+        failures in 0usize..20,
+        seed in any::<u64>(),
+    ) {
+        let mut retry = rules::<4>(policy(None, Jitter::None, None), seed);
+        let mut run = retry.start();
+        for _ in 0..failures {
+            prop_assert!(matches!(retry.failed(&mut run, 1), Step::Sleep(_)));
+        }
+        retry.succeeded(&mut run);
+        retry.reset(&mut run);
+        prop_assert_eq!(run.attempt(), 1);
+        prop_assert_eq!(run.log().total_attempts(), 0);
+        prop_assert_eq!(run.log().total_delay_ms(), 0);
+        // The first delay again: the base.
+        prop_assert_eq!(retry.failed(&mut run, 1), Step::Sleep(10));
+        prop_assert_eq!(retry.failed(&mut run, 1), Step::Sleep(20));
+    }
+}
+
+#[test]
+fn a_stopped_run_hands_the_error_back_and_logs_why() {
+    let mut retry = rules::<4>(policy(Some(2), Jitter::None, None), 1);
+    let mut run = retry.start();
+    assert_eq!(retry.failed(&mut run, 7), Step::Sleep(10));
+    assert_eq!(
+        retry.failed(&mut run, 8),
+        Step::Stop {
+            reason: StopReason::AttemptsExhausted,
+            error: 8
+        }
+    );
+    assert_eq!(
+        run.log()[1].outcome,
+        AttemptOutcome::Stopped {
+            reason: StopReason::AttemptsExhausted
+        }
+    );
+    // A permanent error stops at once, whatever the attempts left.
+    let mut run = retry.start();
+    assert_eq!(
+        retry.failed(&mut run, 250),
+        Step::Stop {
+            reason: StopReason::NotRetryable,
+            error: 250
+        }
+    );
+}
+
+#[test]
+fn an_outcome_becomes_the_operations_own_result() {
+    fn read() -> Result<usize, u8> {
+        let mut calls = 0;
+        rules::<0>(policy(Some(3), Jitter::None, None), 1)
+            .call(MockClock::<0>::new(), || {
+                calls += 1;
+                if calls < 3 { Err(5) } else { Ok(calls) }
+            })
+            .into_result()
+    }
+    fn give_up() -> Result<usize, u8> {
+        let value = rules::<0>(policy(Some(2), Jitter::None, None), 1)
+            .call(MockClock::<0>::new(), || Err::<usize, u8>(9))
+            .into_result()?;
+        Ok(value)
+    }
+    assert_eq!(read(), Ok(3));
+    assert_eq!(give_up(), Err(9));
+    let outcome = rules::<0>(policy(Some(2), Jitter::None, None), 1)
+        .call(MockClock::<0>::new(), || Err::<usize, u8>(4));
+    assert_eq!(outcome.total_attempts(), 2);
+    assert_eq!(outcome.total_delay_ms(), 10);
+    assert_eq!(Result::from(outcome), Err(4));
+}
