@@ -27,7 +27,7 @@ impl From<bool> for Decision {
     }
 }
 
-/// Decides what to do after an error, like the seed's `retry_on`.
+/// Decides what to do after an error.
 ///
 /// Implemented for every `FnMut(&E) -> bool` and `FnMut(&E) -> Decision`, and by [`RetryAll`],
 /// the default.
@@ -46,8 +46,7 @@ where
     }
 }
 
-/// Retries every error on the policy's schedule: the default, as the seed's
-/// `retry_on=(Exception,)`.
+/// Retries every error on the policy's schedule: the default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RetryAll;
 

@@ -24,7 +24,7 @@ impl Factor {
     /// A factor of 1: every retry waits the base delay.
     pub const ONE: Factor = Factor { milli: 1000 };
 
-    /// A factor of 2: the delay doubles after each retry (the seed's default).
+    /// A factor of 2: the delay doubles after each retry (the default).
     pub const TWO: Factor = Factor { milli: 2000 };
 
     /// The factor `milli / 1000`.

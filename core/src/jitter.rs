@@ -13,7 +13,7 @@ use rand_core::Rng;
 ///   least half the exponential delay, and spreads retries over the other half.
 /// - [`Full`](Jitter::Full) when many clients contend for one resource and the total work
 ///   matters more than any one client's wait: it spreads retries the widest; in contention
-///   studies (and `sim herd`) it makes the fewest calls and finishes the work well before equal
+///   studies it makes the fewest calls and finishes the work well before equal
 ///   jitter. A single retry may come almost at once.
 /// - [`Decorrelated`](Jitter::Decorrelated) behaves like full jitter but never waits less than
 ///   the base delay; it ignores the factor and grows by up to three times the previous delay.

@@ -1,4 +1,4 @@
-//! The retry engine on the mock clock: the seed's scenarios and every rule of a run.
+//! The retry engine on the mock clock: a flaky operation and every rule of a run.
 
 use embedded_hal::delay::DelayNs;
 use embedded_retry::{
@@ -9,13 +9,13 @@ use rand_xorshift::XorShiftRng;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
-    /// A transient failure, as the seed's `ConnectionError`.
+    /// A transient failure, as a refused connection.
     Connection(u32),
     /// A failure no retry can fix.
     Invalid(u32),
 }
 
-/// The seed's `create_flaky_function`: fails `fail_count` times, then succeeds with the number
+/// A flaky operation: fails `fail_count` times, then succeeds with the number
 /// of calls made. Call `non_retryable_at` (if any) fails with [`Fault::Invalid`].
 fn flaky(fail_count: u32, non_retryable_at: Option<u32>) -> impl FnMut() -> Result<u32, Fault> {
     let mut calls = 0;
