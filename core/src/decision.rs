@@ -72,3 +72,30 @@ pub enum HintAboveCap {
     /// End the run instead.
     Stop,
 }
+
+impl HintAboveCap {
+    /// Both choices, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [HintAboveCap; 2] = [HintAboveCap::Honour, HintAboveCap::Stop];
+
+    /// The choices' text names: `honour`, `stop`.
+    pub const NAMES: [&'static str; 2] = ["honour", "stop"];
+
+    /// The choice's text name, which [`FromStr`](core::str::FromStr) reads back.
+    pub const fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl core::fmt::Display for HintAboveCap {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for HintAboveCap {
+    type Err = crate::UnknownName;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::name::parse(text, &Self::ALL, &Self::NAMES)
+    }
+}

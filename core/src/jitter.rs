@@ -35,9 +35,39 @@ pub enum Jitter {
 }
 
 impl Jitter {
+    /// Every kind, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [Jitter; 4] = [
+        Jitter::None,
+        Jitter::Equal,
+        Jitter::Full,
+        Jitter::Decorrelated,
+    ];
+
+    /// The kinds' text names: `none`, `equal`, `full`, `decorrelated`.
+    pub const NAMES: [&'static str; 4] = ["none", "equal", "full", "decorrelated"];
+
     /// Whether this kind draws random numbers, and so needs a generator.
     pub const fn needs_rng(self) -> bool {
         !matches!(self, Jitter::None)
+    }
+
+    /// The kind's text name, which [`FromStr`](core::str::FromStr) reads back.
+    pub const fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl core::fmt::Display for Jitter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for Jitter {
+    type Err = crate::UnknownName;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::name::parse(text, &Self::ALL, &Self::NAMES)
     }
 }
 

@@ -25,3 +25,48 @@ pub enum StopReason {
     /// [`HintAboveCap::Stop`](crate::HintAboveCap::Stop).
     HintAboveCap,
 }
+
+impl StopReason {
+    /// Every reason, in the order of [`NAMES`](Self::NAMES).
+    pub const ALL: [StopReason; 7] = [
+        StopReason::Succeeded,
+        StopReason::NotRetryable,
+        StopReason::AttemptsExhausted,
+        StopReason::DelayBudgetExhausted,
+        StopReason::DeadlineExceeded,
+        StopReason::RetryBudgetExhausted,
+        StopReason::HintAboveCap,
+    ];
+
+    /// The reasons' text names, in `snake_case`: `success`, `not_retryable`,
+    /// `attempts_exhausted`, `delay_budget_exhausted`, `deadline_exceeded`,
+    /// `retry_budget_exhausted`, `hint_above_cap`.
+    pub const NAMES: [&'static str; 7] = [
+        "success",
+        "not_retryable",
+        "attempts_exhausted",
+        "delay_budget_exhausted",
+        "deadline_exceeded",
+        "retry_budget_exhausted",
+        "hint_above_cap",
+    ];
+
+    /// The reason's text name, which [`FromStr`](core::str::FromStr) reads back.
+    pub const fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl core::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl core::str::FromStr for StopReason {
+    type Err = crate::UnknownName;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        crate::name::parse(text, &Self::ALL, &Self::NAMES)
+    }
+}
