@@ -1,4 +1,6 @@
 //! `cargo xtask size`: flash and RAM of the firmware, and the flash the retry engine adds.
+//! Besides the table it writes the Cortex-M0 figures the goals are set for to
+//! `target/size.json`.
 
 use crate::elf::{Footprint, footprint};
 use crate::firmware::{BOARDS, Board, build};
@@ -6,11 +8,15 @@ use crate::toolchain::Thumb;
 
 /// Probe builds, from the baseline (no retry) to a policy built at run time.
 /// Row 1 is the engine the budget is for.
-const PROBES: [(&str, &[&str]); 8] = [
+const PROBES: [(&str, &[&str]); 9] = [
     ("baseline, no retry", &[]),
     (
         "retry engine, factor 2, equal jitter: flash added",
         &["retry"],
+    ),
+    (
+        "retry engine, factor 2, equal jitter, no log (`Policy<0>`): flash added",
+        &["no-log"],
     ),
     (
         "retry engine, factor 2, no jitter: flash added",
@@ -36,6 +42,17 @@ const PROBES: [(&str, &[&str]); 8] = [
         "the seed's float `compute_delay` (f64, soft-float): flash added",
         &["float-seed"],
     ),
+];
+
+/// The summary's keys, and the goal for each (at most this many bytes), all on the Cortex-M0.
+/// A key ending in `_flash` is the flash added by the probe built with the feature beside it;
+/// `m0_engine_stack` is the painted stack of a run, from `checks`.
+const SUMMARY: [(&str, Option<&str>, u64); 5] = [
+    ("m0_engine_flash", Some("retry"), 512),
+    ("m0_engine_flash_no_log", Some("no-log"), 448),
+    ("m0_engine_stack", None, 256),
+    ("m0_async_engine_flash", Some("async-retry"), 1228),
+    ("m0_runtime_policy_flash", Some("any-policy"), 1536),
 ];
 
 /// The most flash the engine may add on the Cortex-M0, with a const factor-2 policy.
@@ -148,7 +165,29 @@ pub fn report(thumb: Thumb) -> Result<(), String> {
         .iter()
         .position(|b| b.chip == "Cortex-M0")
         .ok_or("no Cortex-M0 board")?;
-    let engine = engine_flash(&sizes[m0], 1);
+    let summary = SUMMARY
+        .iter()
+        .map(|&(key, feature, _)| {
+            let bytes = match feature {
+                Some(feature) => engine_flash(&sizes[m0], probe_index(feature)?),
+                None => sizes[m0].memory[2],
+            };
+            Ok((key, bytes))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let path = crate::firmware::root().join("target/size.json");
+    write_summary(&path, &summary)?;
+    println!();
+    println!("Written to target/size.json, beside the goals:");
+    println!();
+    println!("| Cortex-M0, bytes | now | goal | |");
+    println!("|---|---:|---:|---|");
+    for (&(key, bytes), &(_, _, goal)) in summary.iter().zip(&SUMMARY) {
+        let verdict = if bytes <= goal { "met" } else { "not met" };
+        println!("| `{key}` | {bytes} | <= {goal} | {verdict} |");
+    }
+    println!();
+    let engine = engine_flash(&sizes[m0], probe_index("retry")?);
     if engine > ENGINE_BUDGET {
         return Err(format!(
             "the engine adds {engine} bytes of flash on the Cortex-M0, over its {ENGINE_BUDGET}-byte budget"
@@ -156,6 +195,29 @@ pub fn report(thumb: Thumb) -> Result<(), String> {
     }
     println!("Within budget: {engine} of {ENGINE_BUDGET} bytes on the Cortex-M0.");
     Ok(())
+}
+
+/// The row of the probe built with `feature` alone.
+fn probe_index(feature: &str) -> Result<usize, String> {
+    PROBES
+        .iter()
+        .position(|(_, features)| *features == [feature])
+        .ok_or_else(|| format!("no probe is built with `{feature}` alone"))
+}
+
+/// Writes `summary` as a JSON object of integers to `path`, through a temporary file renamed
+/// into place, so a reader never sees half a file.
+fn write_summary(path: &std::path::Path, summary: &[(&str, u64)]) -> Result<(), String> {
+    let fields: Vec<String> = summary
+        .iter()
+        .map(|(key, bytes)| format!("  \"{key}\": {bytes}"))
+        .collect();
+    let json = format!("{{\n{}\n}}\n", fields.join(",\n"));
+    let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
+    let written = std::fs::create_dir_all(path.parent().unwrap_or(path))
+        .and_then(|()| std::fs::write(&temporary, json))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    written.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// The flash probe `i` adds to the baseline (0 if it came out smaller).

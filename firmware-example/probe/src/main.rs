@@ -4,7 +4,8 @@
 //! volatile writes, so it cannot drop the work. Built with the `retry` feature it runs
 //! the retry engine (exponential backoff, equal jitter, xorshift, an 8-record log); without it,
 //! it moves the same inputs to the same outputs. The difference in flash is what the engine
-//! costs. The policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
+//! costs. With `no-log` the policy is a `Policy<0>`, which keeps no record, only the totals. The
+//! policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
 //! kind included, is read at run time too, the engine sleeps through the embedded-hal adapter,
 //! and a policy without jitter may run without a generator, so the no-panic proof covers every
 //! policy and path.
@@ -73,7 +74,10 @@ mod engine {
         }
     }
 
-    fn report(outcome: &Outcome<(), u32, 8>) {
+    /// The records the log keeps: 8, or none with `no-log`.
+    const LOG: usize = if cfg!(feature = "no-log") { 0 } else { 8 };
+
+    fn report(outcome: &Outcome<(), u32, LOG>) {
         output(0, outcome.log().len() as u32);
         output(1, outcome.total_delay_ms() as u32);
         output(2, outcome.last_error().copied().unwrap_or(0));
@@ -99,7 +103,7 @@ mod engine {
         } else {
             Jitter::Equal
         };
-        const POLICY: Policy<8> = Policy::builder()
+        const POLICY: Policy<LOG> = Policy::builder()
             .max_attempts(5)
             .base_delay_ms(100)
             .max_delay_ms(10_000)
@@ -171,7 +175,7 @@ mod engine {
         } else {
             HintAboveCap::Stop
         };
-        let built: Result<Policy<8>, _> = Policy::builder()
+        let built: Result<Policy<LOG>, _> = Policy::builder()
             .max_attempts(input(0))
             .base_delay_ms(input(1))
             .max_delay_ms(input(2))
