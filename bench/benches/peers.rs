@@ -1,5 +1,6 @@
 //! embedded-retry beside backon, backoff and exponential-backoff, on equivalent policies:
-//! exponential, factor 2, base 100 ms, cap 60 s, with and without jitter.
+//! exponential, factor 2, base 100 ms, cap 60 s, with and without jitter. A run of five attempts
+//! is also timed as a plain hand-written integer loop doing the same work: the floor.
 //!
 //! Each peer is used as its docs show, with sleeping replaced by a no-op where the library
 //! allows it. Where a peer cannot express the policy exactly, the README says what was compared.
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use embedded_retry::{Backoff, Delay, Factor, Jitter, Policy, Retry};
-use rand_core::SeedableRng;
+use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 
 const BASE: Duration = Duration::from_millis(100);
@@ -105,6 +106,56 @@ impl Delay for NoSleep {
     }
 }
 
+/// The run of five attempts written by hand, with integers only: the same attempts, the delay
+/// doubled by a shift after each retry and capped with `min`, equal jitter from the same xorshift
+/// draw as the engine's (the smallest all-ones mask that covers half the delay, redrawn while
+/// above it, subtracted from the delay), and the same sleeper. It returns the result and the
+/// milliseconds slept, as the engine's `Outcome` holds them; it keeps no log and has no other stop
+/// rule.
+///
+/// Its settings pass through `black_box` once per run, as the engine's sit in its `Policy`:
+/// otherwise the optimiser folds the unjittered run into four constant sleeps and the loop does
+/// none of the work it stands in for.
+fn hand_written<T, E>(
+    mut op: impl FnMut() -> Result<T, E>,
+    mut rng: Option<&mut XorShiftRng>,
+    sleep: &mut impl Delay,
+) -> (Result<T, E>, u64) {
+    let (max_attempts, base_ms, cap_ms): (u32, u32, u32) = black_box((5, 100, 60_000));
+    let mut slept_ms = 0u64;
+    let mut delay = base_ms.min(cap_ms);
+    let mut attempt = 1;
+    loop {
+        let error = match op() {
+            Ok(value) => return (Ok(value), slept_ms),
+            Err(error) => error,
+        };
+        if attempt >= max_attempts {
+            return (Err(error), slept_ms);
+        }
+        let mut sleep_ms = delay;
+        if let Some(rng) = rng.as_deref_mut() {
+            let span = delay / 2;
+            let mut mask = span;
+            mask |= mask >> 1;
+            mask |= mask >> 2;
+            mask |= mask >> 4;
+            mask |= mask >> 8;
+            mask |= mask >> 16;
+            let mut draw = rng.next_u32() & mask;
+            while draw > span {
+                draw = rng.next_u32() & mask;
+            }
+            sleep_ms -= draw;
+        }
+        slept_ms += u64::from(sleep_ms);
+        sleep.delay_ms(sleep_ms);
+        // The cap is below 2^31, so the shift loses no bit.
+        delay = (delay << 1).min(cap_ms);
+        attempt += 1;
+    }
+}
+
 /// A whole run of five attempts with a sleeper that does nothing.
 fn run_of_five(c: &mut Criterion, jitter: bool) {
     let name = format!("run5{}", if jitter { "_jitter" } else { "" });
@@ -116,6 +167,19 @@ fn run_of_five(c: &mut Criterion, jitter: bool) {
         .jitter(kind)
         .build()
         .unwrap();
+    // The hand-written loop sleeps the engine's delays, run after run from the same seed.
+    {
+        let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(7));
+        let mut rng = XorShiftRng::seed_from_u64(7);
+        for _ in 0..1000 {
+            let engine = retry.call(NoSleep, flaky()).total_delay_ms();
+            let by_hand = hand_written(flaky(), jitter.then_some(&mut rng), &mut NoSleep).1;
+            assert_eq!(
+                engine, by_hand,
+                "the hand-written loop differs from the engine"
+            );
+        }
+    }
     // A `Retry` runs any number of operations, so like the peers' schedules it is made once.
     if jitter {
         let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(7));
@@ -129,6 +193,10 @@ fn run_of_five(c: &mut Criterion, jitter: bool) {
             b.iter(|| retry.call(NoSleep, flaky()).total_delay_ms())
         });
     }
+    let mut rng = XorShiftRng::seed_from_u64(7);
+    group.bench_function("hand-written", |b| {
+        b.iter(|| hand_written(flaky(), jitter.then_some(&mut rng), &mut NoSleep).1)
+    });
     group.bench_function("backon", |b| {
         use backon::BlockingRetryable;
         b.iter(|| {
