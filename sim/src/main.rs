@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    sim::main_with(std::env::args_os()).into()
+    sim::cli::main_with(std::env::args_os()).into()
 }

@@ -4,6 +4,15 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// Where a report goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Written to standard output.
+    Stdout,
+    /// Written atomically to this file.
+    File(PathBuf),
+}
+
 /// A report that could not be written, with the path it was for.
 #[derive(Debug)]
 pub struct WriteError {

@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use embedded_retry::BucketRates;
 use serde_json::Value;
-use sim::report::Report;
-use sim::scenario::{self, Scenario};
+use sim::harness::report::Report;
+use sim::harness::scenario::{self, Scenario};
+use sim::parse::Limit;
 
 /// Key paths of `value`, as the README writes them: `policy.seed`, `attempts[].error`.
 fn key_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
@@ -52,12 +53,12 @@ fn the_readme_documents_every_report_key_and_no_other() {
         Scenario::default(),
         Scenario {
             fail_count: 10,
-            max_attempts: Some(3),
+            max_attempts: Limit(Some(3)),
             ..Scenario::default()
         },
         Scenario {
             fail_count: 10,
-            retry_after: vec![(1, 500)],
+            retry_after_at: vec![(1, 500)],
             delay_budget_ms: Some(2000),
             deadline_ms: Some(5000),
             op_time_ms: 5,

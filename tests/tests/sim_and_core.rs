@@ -4,12 +4,13 @@ use embedded_retry::{Factor, Jitter};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
 use serde_json::Value;
-use sim::report::Report;
-use sim::scenario::{self, Scenario};
+use sim::harness::report::Report;
+use sim::harness::scenario::{self, Scenario};
+use sim::parse::Limit;
 
 fn scenario(jitter: Jitter, seed: Option<u64>, fail_count: u32, max_attempts: u32) -> Scenario {
     Scenario {
-        max_attempts: Some(max_attempts),
+        max_attempts: Limit(Some(max_attempts)),
         max_delay_ms: 3000,
         factor: Factor::from_milli(1500),
         jitter,

@@ -9,9 +9,16 @@
 //! and the server handles messages in time order. A call is a write; completion time is the time
 //! of the last event.
 
+use std::fmt;
+use std::str::FromStr;
+
+use clap::Args;
 use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError};
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
+use serde::Serialize;
+
+use crate::parse::{self, List};
 
 /// How a client waits after a failed write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,16 +47,16 @@ pub const STANDARD: [Strategy; 5] = [
 ];
 
 impl Strategy {
+    /// The names of [`STANDARD`]'s strategies, in its order.
+    pub const NAMES: [&'static str; 5] = ["none", "exponential", "equal", "full", "decorrelated"];
+
     /// The name used on the command line, in the table and in the JSON.
     pub fn name(&self) -> &'static str {
-        match self {
-            Strategy::NoBackoff => "none",
-            Strategy::Exponential => "exponential",
-            Strategy::Equal => "equal",
-            Strategy::Full => "full",
-            Strategy::Decorrelated => "decorrelated",
-            Strategy::Custom(_) => "custom",
-        }
+        STANDARD
+            .iter()
+            .zip(Self::NAMES)
+            .find(|(standard, _)| *standard == self)
+            .map_or("custom", |(_, name)| name)
     }
 
     /// The core schedule that gives this strategy's delays, for the study's `base` and `cap`.
@@ -74,6 +81,29 @@ impl Strategy {
             }
             Strategy::Custom(backoff) => Ok(Some(backoff)),
         }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Strategy {
+    type Err = String;
+
+    /// One of [`STANDARD`] by its name (a custom policy is given as `--custom`).
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::NAMES
+            .iter()
+            .zip(STANDARD)
+            .find(|(name, _)| **name == text)
+            .map(|(_, strategy)| strategy)
+            .ok_or_else(|| {
+                let (last, others) = Self::NAMES.split_last().unwrap_or((&"", &[]));
+                format!("expected {} or {last}", others.join(", "))
+            })
     }
 }
 
@@ -275,8 +305,28 @@ pub fn run_seed(seed: u64, clients: usize, strategy: usize, run: u32) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The settings every row of a sweep shares, written into each row of the JSON.
+#[derive(Args, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Params {
+    /// Independent runs per (clients, strategy).
+    #[arg(long, value_name = "N", default_value = "100", value_parser = parse::positive)]
+    pub runs: u32,
+
+    /// The study's base delay: the k-th failed write waits up to `base * 2^k`.
+    #[arg(long = "base", value_name = "D", default_value = "5ms", value_parser = parse::duration_ms, allow_hyphen_values = true)]
+    pub base_ms: u32,
+
+    /// The cap on every delay.
+    #[arg(long = "cap", value_name = "D", default_value = "2s", value_parser = parse::duration_ms, allow_hyphen_values = true)]
+    pub cap_ms: u32,
+
+    /// Seed of the whole sweep; the same seed gives the same numbers.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::whole)]
+    pub seed: u64,
+}
+
 /// The mean completion time and calls of `runs` runs of one (clients, strategy) cell.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
     /// Number of clients.
     pub clients: usize,
@@ -286,34 +336,40 @@ pub struct Row {
     pub mean_time_ms: f64,
     /// Mean number of writes.
     pub mean_calls: f64,
-    /// Runs averaged.
-    pub runs: u32,
-    /// The study's base delay, in milliseconds.
-    pub base_ms: u32,
-    /// The cap, in milliseconds.
-    pub cap_ms: u32,
-    /// The sweep's seed.
-    pub seed: u64,
+    /// The sweep's settings.
+    #[serde(flatten)]
+    pub params: Params,
 }
 
-/// A sweep to run.
-#[derive(Clone, Debug)]
+/// A sweep to run: the flags of `sim herd` that say what to simulate.
+#[derive(Args, Clone, Debug)]
 pub struct Sweep {
-    /// Client counts.
-    pub clients: Vec<usize>,
-    /// Runs per (clients, strategy).
-    pub runs: u32,
-    /// Seed of the whole sweep.
-    pub seed: u64,
-    /// The study's base delay, in milliseconds.
-    pub base_ms: u32,
-    /// The cap, in milliseconds.
-    pub cap_ms: u32,
-    /// Strategies, in the order of the table.
-    pub strategies: Vec<Strategy>,
+    /// Client counts: a comma-separated list of counts and ranges `FIRST..LAST` (step 1) or
+    /// `FIRST..LAST:STEP`, both ends included.
+    #[arg(long, value_name = "LIST", default_value = "10..190:10", value_parser = parse::counts)]
+    pub clients: List<usize>,
+
+    /// Runs, delays and seed.
+    #[command(flatten)]
+    pub params: Params,
+
+    /// Strategies, comma-separated; the default names them all.
+    #[arg(long, value_name = "LIST", default_value_t = List(STANDARD.to_vec()), value_parser = parse::names::<Strategy>)]
+    pub strategies: List<Strategy>,
+
+    /// A policy of your own beside the others, as `BASE:CAP:FACTOR:JITTER` (e.g.
+    /// `10ms:1s:1.5:equal`); its first delay is its base.
+    #[arg(long, value_name = "POLICY", value_parser = parse::backoff)]
+    pub custom: Option<Backoff>,
 }
 
 impl Sweep {
+    /// The strategies in the order of the table: those asked for, then the custom policy.
+    pub fn strategies(&self) -> Vec<Strategy> {
+        let custom = self.custom.map(Strategy::Custom);
+        self.strategies.0.iter().copied().chain(custom).collect()
+    }
+
     /// Runs every cell on `threads` threads, calling `progress(done, total)` as cells finish;
     /// rows come back in (clients, strategy) order whatever the threads did.
     ///
@@ -324,15 +380,19 @@ impl Sweep {
         threads: usize,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Vec<Row>, PolicyError> {
-        let schedules: Vec<Option<Backoff>> = self
-            .strategies
+        let strategies = self.strategies();
+        let Params {
+            base_ms, cap_ms, ..
+        } = self.params;
+        let schedules: Vec<Option<Backoff>> = strategies
             .iter()
-            .map(|s| s.backoff(self.base_ms, self.cap_ms))
+            .map(|s| s.backoff(base_ms, cap_ms))
             .collect::<Result<_, _>>()?;
         let cells: Vec<(usize, usize)> = self
             .clients
+            .0
             .iter()
-            .flat_map(|&n| (0..self.strategies.len()).map(move |s| (n, s)))
+            .flat_map(|&n| (0..strategies.len()).map(move |s| (n, s)))
             .collect();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let done = std::sync::atomic::AtomicUsize::new(0);
@@ -346,7 +406,7 @@ impl Sweep {
                         let Some(&(clients, s)) = cells.get(i) else {
                             break;
                         };
-                        let row = self.cell(clients, s, schedules[s].as_ref());
+                        let row = self.cell(clients, (s, &strategies[s]), schedules[s].as_ref());
                         if let Ok(mut slots) = slots.lock() {
                             slots[i] = Some(row);
                         }
@@ -359,24 +419,27 @@ impl Sweep {
         Ok(rows.into_iter().flatten().collect())
     }
 
-    fn cell(&self, clients: usize, strategy: usize, backoff: Option<&Backoff>) -> Row {
+    fn cell(
+        &self,
+        clients: usize,
+        (number, strategy): (usize, &Strategy),
+        backoff: Option<&Backoff>,
+    ) -> Row {
         let (mut time, mut calls) = (0.0, 0.0);
-        for run in 0..self.runs {
-            let mut rng = XorShiftRng::seed_from_u64(run_seed(self.seed, clients, strategy, run));
+        let Params { runs, seed, .. } = self.params;
+        for run in 0..runs {
+            let mut rng = XorShiftRng::seed_from_u64(run_seed(seed, clients, number, run));
             let outcome = simulate(clients, backoff, &mut rng);
             time += outcome.completion_ms;
             calls += outcome.calls as f64;
         }
-        let runs = f64::from(self.runs.max(1));
+        let runs = f64::from(runs.max(1));
         Row {
             clients,
-            strategy: self.strategies[strategy].name(),
+            strategy: strategy.name(),
             mean_time_ms: time / runs,
             mean_calls: calls / runs,
-            runs: self.runs,
-            base_ms: self.base_ms,
-            cap_ms: self.cap_ms,
-            seed: self.seed,
+            params: self.params,
         }
     }
 }
@@ -396,6 +459,19 @@ mod tests {
             .chain(&[Strategy::Custom(custom)])
             .map(|s| s.backoff(5, 2000).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn names_round_trip_and_custom_is_not_one_to_type() {
+        for strategy in STANDARD {
+            assert_eq!(strategy.name().parse(), Ok(strategy));
+        }
+        assert_eq!(schedules().len(), 6);
+        assert_eq!(
+            Strategy::Custom(Backoff::new(1, 2, Factor::TWO, Jitter::None).unwrap()).name(),
+            "custom"
+        );
+        assert!("custom".parse::<Strategy>().is_err());
     }
 
     #[test]
@@ -450,19 +526,24 @@ mod tests {
 
     #[test]
     fn a_sweep_is_the_same_for_a_seed_whatever_the_threads() {
-        let sweep = Sweep {
-            clients: vec![3, 8],
+        let params = Params {
             runs: 5,
-            seed: 42,
             base_ms: 5,
             cap_ms: 2000,
-            strategies: STANDARD.to_vec(),
+            seed: 42,
+        };
+        let sweep = Sweep {
+            clients: List(vec![3, 8]),
+            params,
+            strategies: List(STANDARD.to_vec()),
+            custom: None,
         };
         let one = sweep.run(1, &|_, _| {}).unwrap();
         let two = sweep.run(2, &|_, _| {}).unwrap();
         assert_eq!(one, two);
         assert_eq!(one.len(), 10);
-        let other = Sweep { seed: 43, ..sweep }.run(2, &|_, _| {}).unwrap();
+        let params = Params { seed: 43, ..params };
+        let other = Sweep { params, ..sweep }.run(2, &|_, _| {}).unwrap();
         assert_ne!(one, other);
     }
 }

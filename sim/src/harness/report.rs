@@ -3,15 +3,14 @@
 use embedded_retry::{AttemptOutcome, StopReason};
 use serde::Serialize;
 
-use crate::args::jitter_name;
-use crate::scenario::{Operation, Run, Scenario};
+use crate::harness::scenario::{Operation, Run, Scenario, by_name};
 
 /// The version of the report's layout; it changes whenever a key changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// The whole report.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub struct Report<'a> {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// `"success"` when every operation succeeded, else `"failed"`.
@@ -28,8 +27,8 @@ pub struct Report {
     pub elapsed_ms: u64,
     /// `"mock"` (virtual time) or `"real"` (`--real-time`).
     pub clock: &'static str,
-    /// The effective policy and seed, enough to repeat the run.
-    pub policy: PolicyEntry,
+    /// The effective settings and seed, enough to repeat the run.
+    pub policy: &'a Scenario,
 }
 
 /// One operation: its attempts and how its run ended.
@@ -41,8 +40,9 @@ pub struct OperationReport {
     /// `"success"` or `"failed"` (only in `operations`; at the top the run's status says it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<&'static str>,
-    /// Why the run stopped.
-    pub stop_reason: &'static str,
+    /// Why the run stopped, by the core's name for it.
+    #[serde(serialize_with = "by_name")]
+    pub stop_reason: StopReason,
     /// The operation's value on success, as the seed reports it; `null` on failure.
     pub result: Option<ResultEntry>,
     /// The last `--log-capacity` calls of the operation, oldest first.
@@ -92,73 +92,12 @@ pub struct AttemptEntry {
     pub elapsed_ms: u64,
 }
 
-/// The settings the run used.
-#[derive(Debug, Serialize)]
-pub struct PolicyEntry {
-    /// Total attempts, the first included; `null` when unlimited.
-    pub max_attempts: Option<u32>,
-    /// How many of each operation's last attempts the report keeps.
-    pub log_capacity: usize,
-    /// Delay before the first retry.
-    pub base_delay_ms: u32,
-    /// Cap on every delay.
-    pub max_delay_ms: u32,
-    /// Growth of the delay after each retry (a decimal with at most three places).
-    pub factor: f64,
-    /// `"none"`, `"equal"`, `"full"` or `"decorrelated"`.
-    pub jitter: &'static str,
-    /// Seed of the jitter generator; `null` when the policy has no jitter and none was given.
-    pub seed: Option<u64>,
-    /// Calls that fail before the operation succeeds.
-    pub fail_count: u32,
-    /// The call that fails with a non-retryable error, if any.
-    pub non_retryable_at: Option<u32>,
-    /// The most a run may sleep, if limited.
-    pub delay_budget_ms: Option<u64>,
-    /// Each run's deadline from its start, if any.
-    pub deadline_ms: Option<u64>,
-    /// How long each call takes.
-    pub op_time_ms: u32,
-    /// Operations run in sequence.
-    pub operations: u32,
-    /// `"honour"` or `"stop"`: what a hinted delay above the cap does.
-    pub hint_above_cap: &'static str,
-    /// Calls that hint a delay, as `[call, milliseconds]` pairs.
-    pub retry_after_at: Vec<(u32, u32)>,
-    /// The shared retry budget's rates, if any.
-    pub retry_budget: Option<BudgetEntry>,
-}
-
-/// A retry budget's rates.
-#[derive(Debug, Serialize)]
-pub struct BudgetEntry {
-    /// Tokens the bucket holds, and starts with.
-    pub capacity: u32,
-    /// Tokens a retry costs.
-    pub cost: u32,
-    /// Tokens a success at the first attempt puts back.
-    pub refill: u32,
-}
-
-/// The report's name for a stop reason.
-pub fn stop_reason_name(reason: StopReason) -> &'static str {
-    match reason {
-        StopReason::Succeeded => "success",
-        StopReason::NotRetryable => "not_retryable",
-        StopReason::AttemptsExhausted => "attempts_exhausted",
-        StopReason::DelayBudgetExhausted => "delay_budget_exhausted",
-        StopReason::DeadlineExceeded => "deadline_exceeded",
-        StopReason::RetryBudgetExhausted => "retry_budget_exhausted",
-        StopReason::HintAboveCap => "hint_above_cap",
-        _ => "stopped",
-    }
-}
-
 fn operation_report(operation: &Operation, number: Option<u32>, keep: usize) -> OperationReport {
     let outcome = &operation.outcome;
     let log = outcome.log();
-    let attempts: Vec<AttemptEntry> = log[log.len().saturating_sub(keep)..]
+    let attempts: Vec<AttemptEntry> = log
         .iter()
+        .skip(log.len().saturating_sub(keep))
         .map(|attempt| {
             let elapsed_ms = usize::try_from(attempt.number - 1)
                 .ok()
@@ -194,7 +133,7 @@ fn operation_report(operation: &Operation, number: Option<u32>, keep: usize) -> 
     OperationReport {
         operation: number,
         status: number.map(|_| status_name(outcome.is_success())),
-        stop_reason: stop_reason_name(outcome.stop_reason()),
+        stop_reason: outcome.stop_reason(),
         result: outcome.value().map(|success| ResultEntry {
             result: "success",
             total_calls: success.total_calls,
@@ -214,9 +153,9 @@ fn status_name(success: bool) -> &'static str {
     if success { "success" } else { "failed" }
 }
 
-impl Report {
+impl<'a> Report<'a> {
     /// Builds the report of `run`, made from `scenario`.
-    pub fn new(scenario: &Scenario, run: &Run) -> Self {
+    pub fn new(scenario: &'a Scenario, run: &Run) -> Self {
         let succeeded = run.operations.iter().all(|o| o.outcome.is_success());
         let (single, operations) = match &run.operations[..] {
             [only] if scenario.operations <= 1 => (
@@ -240,34 +179,10 @@ impl Report {
             status: status_name(succeeded),
             single,
             operations,
-            max_attempts: scenario.max_attempts,
+            max_attempts: scenario.max_attempts.0,
             elapsed_ms: run.operations.last().map_or(0, |o| o.ended_ms),
             clock: if scenario.real_time { "real" } else { "mock" },
-            policy: PolicyEntry {
-                max_attempts: scenario.max_attempts,
-                log_capacity: scenario.log_capacity,
-                base_delay_ms: scenario.base_delay_ms,
-                max_delay_ms: scenario.max_delay_ms,
-                factor: f64::from(scenario.factor.milli()) / 1000.0,
-                jitter: jitter_name(scenario.jitter),
-                seed: scenario.seed,
-                fail_count: scenario.fail_count,
-                non_retryable_at: scenario.non_retryable_at,
-                delay_budget_ms: scenario.delay_budget_ms,
-                deadline_ms: scenario.deadline_ms,
-                op_time_ms: scenario.op_time_ms,
-                operations: scenario.operations,
-                hint_above_cap: match scenario.hint_above_cap {
-                    embedded_retry::HintAboveCap::Honour => "honour",
-                    embedded_retry::HintAboveCap::Stop => "stop",
-                },
-                retry_after_at: scenario.retry_after.clone(),
-                retry_budget: scenario.retry_budget.map(|rates| BudgetEntry {
-                    capacity: rates.capacity,
-                    cost: rates.cost,
-                    refill: rates.refill,
-                }),
-            },
+            policy: scenario,
         }
     }
 

@@ -1,34 +1,48 @@
-//! `sim herd`: runs the sweep, prints the table, writes the JSON and the SVG.
+//! `sim herd`: the contention study. Runs the sweep, prints the table, writes the JSON and the
+//! SVG.
+
+pub mod chart;
+pub mod model;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::Exit;
-use crate::args::HerdArgs;
-use crate::herd::{Row, Strategy, Sweep};
+use crate::exit::Exit;
+use crate::herd::model::{Row, Strategy, Sweep};
 use crate::output::write_atomically;
-use crate::{chart, stderr_log};
+use crate::{parse, stderr_log};
+
+/// The flags of `sim herd`.
+#[derive(Debug, clap::Args)]
+pub struct HerdArgs {
+    /// What to simulate.
+    #[command(flatten)]
+    pub sweep: Sweep,
+
+    /// Write every (clients, strategy) mean, with the parameters, as JSON.
+    #[arg(long, value_name = "PATH", value_parser = parse::path)]
+    pub json: Option<PathBuf>,
+
+    /// Draw completion time and calls against clients, as SVG.
+    #[arg(long, value_name = "PATH", value_parser = parse::path)]
+    pub svg: Option<PathBuf>,
+
+    /// Worker threads; by default, one per core.
+    #[arg(long, value_name = "N", value_parser = parse::positive)]
+    pub threads: Option<u32>,
+}
 
 /// Runs `sim herd` with `args`.
 pub fn run(args: &HerdArgs) -> Exit {
-    let mut strategies = args.strategies.0.clone();
-    if let Some(custom) = args.custom {
-        strategies.push(Strategy::Custom(custom));
-    }
-    let sweep = Sweep {
-        clients: args.clients.0.clone(),
-        runs: args.runs,
-        seed: args.seed,
-        base_ms: args.base,
-        cap_ms: args.cap,
-        strategies,
-    };
+    let sweep = &args.sweep;
+    let strategies = sweep.strategies();
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
     let started = Instant::now();
-    let cells = sweep.clients.len() * sweep.strategies.len();
+    let cells = sweep.clients.0.len() * strategies.len();
     let report_every = (cells / 10).max(1);
     let progress = |done: usize, total: usize| {
         if done.is_multiple_of(report_every) || done == total {
@@ -48,12 +62,12 @@ pub fn run(args: &HerdArgs) -> Exit {
         stderr_log::Level::Info,
         &format!(
             "herd: {} simulations ({cells} cells x {} runs) in {:.2} s on {threads} threads",
-            cells * sweep.runs as usize,
-            sweep.runs,
+            cells * sweep.params.runs as usize,
+            sweep.params.runs,
             started.elapsed().as_secs_f64()
         ),
     );
-    let names: Vec<&str> = sweep.strategies.iter().map(Strategy::name).collect();
+    let names: Vec<&str> = strategies.iter().map(Strategy::name).collect();
     print!("{}", table(&rows, &names));
 
     if let Some(path) = &args.json {

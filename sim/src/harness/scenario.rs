@@ -1,15 +1,19 @@
-//! The seed's flaky-operation harness, run through the core's retry engine.
+//! The seed's flaky-operation harness, run through the core's retry engine: the scenario (its
+//! flags and the report's `policy` object are this one type), the operation, and the run.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use clap::{Args, FromArgMatches};
 use embedded_retry::{
     BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter, MockClock, Outcome, Policy,
     PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
 };
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
+use serde::{Serialize, Serializer};
 
+use crate::parse::{self, Limit};
 use crate::stderr_log::{Level, log};
 
 /// The most attempt records a report can keep for each operation (`--log-capacity`).
@@ -20,68 +24,123 @@ pub const LOG_MAX: usize = 1024;
 pub type SimPolicy = Policy<LOG_MAX>;
 
 /// What to run: the policy's settings, the operation's behaviour, and the clock.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The same type is the harness's flags (with their defaults) and the report's `policy` object,
+/// so a setting is added here alone; the attributes keep the documented flag and key names.
+#[derive(Args, Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Scenario {
-    /// Total attempts, the first included; `None` retries until another rule stops the run.
-    pub max_attempts: Option<u32>,
-    /// How many of each operation's last attempts the report keeps (at most [`LOG_MAX`]).
+    /// Total number of attempts, the first included (the seed's `--max-retries`), or
+    /// `unlimited` to retry until another rule stops the run.
+    #[arg(long, visible_alias = "max-retries", value_name = "N", default_value = "5", value_parser = parse::limit)]
+    pub max_attempts: Limit,
+
+    /// How many of each operation's last attempts the report keeps (at most 1024).
+    #[arg(long, value_name = "N", default_value = "64", value_parser = parse::count_up_to::<LOG_MAX>)]
     pub log_capacity: usize,
-    /// Delay before the first retry, in milliseconds.
+
+    /// Delay before the first retry: `250ms`, `1.5s`, or a bare number of seconds.
+    #[arg(long = "base-delay", value_name = "D", default_value = "100ms", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub base_delay_ms: u32,
-    /// Cap on every delay, in milliseconds.
+
+    /// The cap on every delay, in the same form as `--base-delay`.
+    #[arg(long = "max-delay", value_name = "D", default_value = "60s", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub max_delay_ms: u32,
-    /// Growth of the delay after each retry.
+
+    /// How much the delay grows after each retry, as a decimal with up to three places.
+    #[arg(long, value_name = "F", default_value = "2", value_parser = parse::factor)]
+    #[serde(serialize_with = "decimal")]
     pub factor: Factor,
+
     /// How delays are randomised.
+    #[arg(long, value_name = "KIND", default_value_t = Jitter::None, value_parser = parse::named::<Jitter>(&Jitter::NAMES))]
+    #[serde(serialize_with = "by_name")]
     pub jitter: Jitter,
-    /// Seed of the jitter generator; `None` runs without one, which only a policy without
-    /// jitter can do.
+
+    /// Seed for the jitter generator; without it one is picked and recorded in the report.
+    #[arg(long, value_name = "N", value_parser = parse::whole)]
     pub seed: Option<u64>,
-    /// Calls that fail with a retryable error before the operation succeeds.
+
+    /// How many calls fail with a retryable error before the operation succeeds.
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse::count)]
     pub fail_count: u32,
-    /// The call (from 1) that fails with a non-retryable error, if any.
+
+    /// Call K fails with an error the retry predicate refuses to retry (K counts from 1).
+    #[arg(long, value_name = "K", value_parser = parse::call_number)]
     pub non_retryable_at: Option<u32>,
-    /// Calls (from 1) that fail with a retryable error carrying a hinted delay, in milliseconds.
-    pub retry_after: Vec<(u32, u32)>,
-    /// What a hinted delay above the cap does.
-    pub hint_above_cap: HintAboveCap,
-    /// The most a run may sleep in all, in milliseconds.
-    pub delay_budget_ms: Option<u64>,
-    /// Each run's deadline, in milliseconds from its start.
-    pub deadline_ms: Option<u64>,
-    /// How long each call of the operation takes, in milliseconds.
+
+    /// Stop rather than sleep when the slept total would pass D.
+    #[arg(long = "delay-budget", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
+    pub delay_budget_ms: Option<u32>,
+
+    /// Stop rather than sleep past D after the run starts, counting the operation's own time.
+    #[arg(long = "deadline", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
+    pub deadline_ms: Option<u32>,
+
+    /// How long each call of the operation takes.
+    #[arg(long = "op-time", value_name = "D", default_value = "0ms", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub op_time_ms: u32,
-    /// A retry budget shared by all the operations.
-    pub retry_budget: Option<BucketRates>,
-    /// Operations run in sequence, each a fresh flaky operation.
+
+    /// Run N operations in sequence (each the same flaky operation, sharing the retry budget);
+    /// the report then holds one entry per operation.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::positive)]
     pub operations: u32,
-    /// Sleep for real instead of on the mock clock.
+
+    /// What a hinted delay above the cap does: honour (sleep it) or stop (end the run).
+    #[arg(long, value_name = "CHOICE", default_value_t = HintAboveCap::Honour, value_parser = parse::named::<HintAboveCap>(&HintAboveCap::NAMES))]
+    #[serde(serialize_with = "by_name")]
+    pub hint_above_cap: HintAboveCap,
+
+    /// Call K fails with a retryable error hinting a delay D (as a server's `Retry-After`),
+    /// given as `K:D`; may be repeated.
+    #[arg(long, value_name = "K:D", value_parser = parse::retry_after)]
+    pub retry_after_at: Vec<(u32, u32)>,
+
+    /// A retry budget shared by the operations: a token bucket of CAPACITY tokens, COST per
+    /// retry, REFILL back per success.
+    #[arg(long, value_name = "CAPACITY:COST:REFILL", value_parser = parse::bucket)]
+    #[serde(serialize_with = "rates")]
+    pub retry_budget: Option<BucketRates>,
+
+    /// Really sleep between attempts instead of advancing a mock clock.
+    #[arg(long)]
+    #[serde(skip)]
     pub real_time: bool,
 }
 
 impl Default for Scenario {
-    /// The seed's scenario, as `sim` runs it with no arguments.
+    /// The seed's scenario, as `sim` runs it with no arguments: the flags' own defaults.
     fn default() -> Self {
-        Scenario {
-            max_attempts: Some(5),
-            log_capacity: 64,
-            base_delay_ms: 100,
-            max_delay_ms: 60_000,
-            factor: Factor::TWO,
-            jitter: Jitter::None,
-            seed: None,
-            fail_count: 2,
-            non_retryable_at: None,
-            retry_after: Vec::new(),
-            hint_above_cap: HintAboveCap::Honour,
-            delay_budget_ms: None,
-            deadline_ms: None,
-            op_time_ms: 0,
-            retry_budget: None,
-            operations: 1,
-            real_time: false,
-        }
+        let flags = Scenario::augment_args(clap::Command::new("sim"));
+        Scenario::from_arg_matches(&flags.get_matches_from(["sim"]))
+            .unwrap_or_else(|error| unreachable!("the defaults parse: {error}"))
     }
+}
+
+/// A value by its text name (`Display`), as the core names jitter kinds and stop reasons.
+pub fn by_name<T: fmt::Display, S: Serializer>(
+    value: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+/// A factor as the decimal it stands for (`1.5`).
+fn decimal<S: Serializer>(factor: &Factor, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(f64::from(factor.milli()) / 1000.0)
+}
+
+/// A retry budget's rates as `capacity`, `cost` and `refill` (the core's own field names).
+fn rates<S: Serializer>(rates: &Option<BucketRates>, serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    #[serde(remote = "BucketRates")]
+    struct Rates {
+        capacity: u32,
+        cost: u32,
+        refill: u32,
+    }
+    #[derive(Serialize)]
+    struct Wrapped(#[serde(with = "Rates")] BucketRates);
+    rates.map(Wrapped).serialize(serializer)
 }
 
 impl Scenario {
@@ -91,7 +150,7 @@ impl Scenario {
     /// The core's [`PolicyError`] when the settings are invalid.
     pub fn policy(&self) -> Result<SimPolicy, PolicyError> {
         let mut builder = Policy::builder();
-        builder = match self.max_attempts {
+        builder = match self.max_attempts.0 {
             Some(attempts) => builder.max_attempts(attempts),
             None => builder.retry_forever(),
         };
@@ -102,7 +161,7 @@ impl Scenario {
             .jitter(self.jitter)
             .hint_above_cap(self.hint_above_cap);
         if let Some(budget) = self.delay_budget_ms {
-            builder = builder.delay_budget_ms(budget);
+            builder = builder.delay_budget_ms(u64::from(budget));
         }
         builder.build()
     }
@@ -112,7 +171,7 @@ impl Scenario {
         if Some(call) == self.non_retryable_at {
             return Err(SimError::Permanent { call });
         }
-        if let Some(&(_, hint_ms)) = self.retry_after.iter().find(|(k, _)| *k == call) {
+        if let Some(&(_, hint_ms)) = self.retry_after_at.iter().find(|(k, _)| *k == call) {
             return Err(SimError::Transient {
                 call,
                 hint_ms: Some(hint_ms),
@@ -271,8 +330,8 @@ fn run_on<D: Delay, C: Clock>(
 ) -> Result<Run, PolicyError> {
     let budget = SimBudget(scenario.retry_budget.map(TokenBucket::new));
     // Without a deadline, one that never comes.
-    let deadline = scenario.deadline_ms.unwrap_or(u64::MAX);
-    let max_attempts = scenario.max_attempts;
+    let deadline = scenario.deadline_ms.map_or(u64::MAX, u64::from);
+    let max_attempts = scenario.max_attempts.0;
     let log_sleep = |attempt: u32, error: &SimError, delay_ms: u32| {
         log(
             Level::Warning,
@@ -329,15 +388,6 @@ fn log_last_attempt(outcome: &Outcome<Success, SimError, LOG_MAX>, max_attempts:
     let n = outcome.total_attempts();
     if let Some(error) = outcome.last_error() {
         let reason = outcome.stop_reason();
-        let why = match reason {
-            StopReason::NotRetryable => "not retryable",
-            StopReason::AttemptsExhausted => "no attempts left",
-            StopReason::DelayBudgetExhausted => "the next delay would pass the delay budget",
-            StopReason::DeadlineExceeded => "the next delay would pass the deadline",
-            StopReason::RetryBudgetExhausted => "the retry budget is spent",
-            StopReason::HintAboveCap => "the hinted delay is above the cap",
-            _ => "stopped",
-        };
         let level = if reason == StopReason::NotRetryable {
             Level::Error
         } else {
@@ -346,7 +396,7 @@ fn log_last_attempt(outcome: &Outcome<Success, SimError, LOG_MAX>, max_attempts:
         log(
             level,
             &format!(
-                "Attempt {} failed: {error} ({why})",
+                "Attempt {} failed: {error} (stopped: {reason})",
                 of_max(n, max_attempts)
             ),
         );

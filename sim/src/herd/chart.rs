@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use crate::herd::Row;
+use crate::herd::model::Row;
 
 /// Line colours, one per strategy in table order, far apart from each other.
 const COLOURS: [RGBColor; 6] = [

@@ -1,0 +1,78 @@
+//! The command line: which command runs, and what clap's own errors exit with.
+
+use std::ffi::OsString;
+
+use clap::error::ErrorKind;
+use clap::{Parser, Subcommand};
+
+use crate::exit::Exit;
+use crate::harness::{self, HarnessArgs};
+use crate::herd::{self, HerdArgs};
+
+/// Runs the seed's flaky-operation harness under a retry policy and writes a JSON report.
+///
+/// The operation fails `--fail-count` times with a retryable error, then succeeds. Delays run on
+/// a mock clock unless `--real-time` is given, so a run finishes at once and is deterministic.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sim",
+    version,
+    allow_negative_numbers = true,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Something other than the seed's harness.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// The harness's flags, when no command is given.
+    #[command(flatten)]
+    pub harness: HarnessArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate many clients contending for one resource under each backoff strategy (the
+    /// classic contention study), and report mean completion time and calls.
+    Herd(HerdArgs),
+}
+
+/// Runs the program on `argv` (program name first).
+pub fn main_with<I, T>(argv: I) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    match Cli::try_parse_from(argv) {
+        Err(error) => clap_exit(&error),
+        Ok(Cli {
+            command: Some(Command::Herd(args)),
+            ..
+        }) => herd::run(&args),
+        Ok(Cli {
+            command: None,
+            harness,
+        }) => harness::run(harness),
+    }
+}
+
+/// Prints clap's help or version (exit 0), or the first line of its error (exit 2).
+fn clap_exit(error: &clap::Error) -> Exit {
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        print!("{error}");
+        return Exit::Success;
+    }
+    let rendered = error.render().to_string();
+    eprintln!(
+        "{}",
+        rendered
+            .lines()
+            .next()
+            .unwrap_or("error: invalid arguments")
+    );
+    Exit::Usage
+}

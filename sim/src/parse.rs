@@ -1,0 +1,418 @@
+//! Parsers for the values of the flags of every command: counts, durations, factors, lists.
+//!
+//! Each takes the text as typed and answers the value or why it is refused, in words that clap
+//! puts after the flag's name (`invalid value '5d' for '--base-delay <D>': unknown unit 'd'`).
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use embedded_retry::{Backoff, BucketRates, Factor, Jitter};
+use serde::Serialize;
+
+use crate::output::Target;
+
+/// A count that may also be `unlimited` (`None`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Limit(pub Option<u32>);
+
+/// A comma-separated list, as `--strategies` and `--clients` take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T: fmt::Display> fmt::Display for List<T> {
+    /// As typed: the items' names, comma-separated.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, item) in self.0.iter().enumerate() {
+            let separator = if i == 0 { "" } else { "," };
+            write!(f, "{separator}{item}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a value by its type's text names (`FromStr`), and lists those names in `--help`.
+#[derive(Clone, Debug)]
+pub struct Named<T> {
+    names: &'static [&'static str],
+    value: PhantomData<fn() -> T>,
+}
+
+/// A [`Named`] parser for a type whose names are `names`, such as [`Jitter::NAMES`].
+pub fn named<T>(names: &'static [&'static str]) -> Named<T> {
+    Named {
+        names,
+        value: PhantomData,
+    }
+}
+
+impl<T> TypedValueParser for Named<T>
+where
+    T: FromStr + Clone + Send + Sync + 'static,
+    T::Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        // clap's own reading of a `FromStr` type, so the error names the flag and the value.
+        let read: fn(&str) -> Result<T, T::Err> = T::from_str;
+        read.parse_ref(command, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.names.iter().copied().map(PossibleValue::new)))
+    }
+}
+
+/// A whole number that fits in 64 bits.
+pub fn whole(text: &str) -> Result<u64, String> {
+    if text.is_empty() {
+        return Err("the value is empty".into());
+    }
+    if text.starts_with('-') {
+        return Err("must not be negative".into());
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("expected a whole number".into());
+    }
+    text.parse::<u64>()
+        .map_err(|_| "the number is too large".into())
+}
+
+fn at_most(text: &str, max: u32) -> Result<u32, String> {
+    u32::try_from(whole(text)?)
+        .ok()
+        .filter(|v| *v <= max)
+        .ok_or_else(|| format!("must be at most {max}"))
+}
+
+/// A count such as `--fail-count`: a whole number that fits in 32 bits.
+pub fn count(text: &str) -> Result<u32, String> {
+    at_most(text, u32::MAX)
+}
+
+/// A count of at least 1.
+pub fn positive(text: &str) -> Result<u32, String> {
+    match count(text)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+/// A count of at most `MAX`.
+pub fn count_up_to<const MAX: usize>(text: &str) -> Result<usize, String> {
+    let max = u32::try_from(MAX).unwrap_or(u32::MAX);
+    at_most(text, max).map(|n| n as usize)
+}
+
+/// A call's number, counted from 1.
+pub fn call_number(text: &str) -> Result<u32, String> {
+    match count(text)? {
+        0 => Err("calls are counted from 1".into()),
+        k => Ok(k),
+    }
+}
+
+/// A count, or `unlimited`.
+pub fn limit(text: &str) -> Result<Limit, String> {
+    if text == "unlimited" {
+        return Ok(Limit(None));
+    }
+    count(text)
+        .map(|n| Limit(Some(n)))
+        .map_err(|e| format!("{e}, or 'unlimited'"))
+}
+
+/// A path that is not empty.
+pub fn path(text: &str) -> Result<PathBuf, String> {
+    match text {
+        "" => Err("the path is empty".into()),
+        path => Ok(PathBuf::from(path)),
+    }
+}
+
+/// Where a report goes: a file, or `-` for standard output.
+pub fn target(text: &str) -> Result<Target, String> {
+    match text {
+        "-" => Ok(Target::Stdout),
+        text => path(text).map(Target::File),
+    }
+}
+
+/// Splits a non-negative decimal into its whole part and its fraction scaled to `places`
+/// decimal places, refusing any non-zero digit beyond them.
+fn decimal(text: &str, places: u32, too_fine: &str) -> Result<u64, String> {
+    if text.is_empty() {
+        return Err("the value is empty".into());
+    }
+    if text.starts_with('-') {
+        return Err("must not be negative".into());
+    }
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
+        return Err(format!("'{text}' is not a number"));
+    }
+    let (kept, rest) = fraction.split_at(fraction.len().min(places as usize));
+    if rest.bytes().any(|b| b != b'0') {
+        return Err(too_fine.into());
+    }
+    let scale = 10u64.pow(places);
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| "the number is too large")?
+    };
+    let kept_value: u64 = if kept.is_empty() {
+        0
+    } else {
+        kept.parse().unwrap_or(0)
+    };
+    let kept_value = kept_value * 10u64.pow(places - kept.len() as u32);
+    whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(kept_value))
+        .ok_or_else(|| "the number is too large".into())
+}
+
+/// A duration in whole milliseconds: `250ms`, `1.5s`, or a bare number of seconds (`0.1`).
+pub fn duration_ms(text: &str) -> Result<u32, String> {
+    let split = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    if number.is_empty() && !unit.is_empty() {
+        return Err(format!(
+            "'{text}' is not a duration: expected e.g. 250ms, 1.5s, or 2 (seconds)"
+        ));
+    }
+    let places = match unit {
+        "ms" => 0,
+        "s" | "" => 3,
+        _ => return Err(format!("unknown unit '{unit}': use ms or s")),
+    };
+    let ms = decimal(
+        number,
+        places,
+        "must be a whole number of milliseconds (at least 1 ms, or 0)",
+    )?;
+    u32::try_from(ms).map_err(|_| format!("must be at most {} ms", u32::MAX))
+}
+
+/// A backoff factor such as `2` or `1.5`, with at most three decimal places.
+pub fn factor(text: &str) -> Result<Factor, String> {
+    let milli = decimal(text, 3, "at most three decimal places are supported")?;
+    u32::try_from(milli)
+        .map(Factor::from_milli)
+        .map_err(|_| "the factor is too large".into())
+}
+
+/// `K:D`: call K (from 1) hints a delay D.
+pub fn retry_after(text: &str) -> Result<(u32, u32), String> {
+    let (call, delay) = text
+        .split_once(':')
+        .ok_or("expected K:D, as in 2:1.5s (call 2 asks for 1.5 s)")?;
+    let call = call_number(call).map_err(|e| format!("call: {e}"))?;
+    let delay = duration_ms(delay).map_err(|e| format!("delay: {e}"))?;
+    Ok((call, delay))
+}
+
+/// `CAPACITY:COST:REFILL`, whole numbers of tokens.
+pub fn bucket(text: &str) -> Result<BucketRates, String> {
+    let [capacity, cost, refill] = text.split(':').collect::<Vec<_>>()[..] else {
+        return Err("expected CAPACITY:COST:REFILL, as in 500:5:1".into());
+    };
+    Ok(BucketRates {
+        capacity: count(capacity).map_err(|e| format!("capacity: {e}"))?,
+        cost: count(cost).map_err(|e| format!("cost: {e}"))?,
+        refill: count(refill).map_err(|e| format!("refill: {e}"))?,
+    })
+}
+
+/// `BASE:CAP:FACTOR:JITTER`, checked by the core.
+pub fn backoff(text: &str) -> Result<Backoff, String> {
+    let [base, cap, factor_text, jitter] = text.split(':').collect::<Vec<_>>()[..] else {
+        return Err("expected BASE:CAP:FACTOR:JITTER, as in 10ms:1s:1.5:equal".into());
+    };
+    let base = duration_ms(base).map_err(|e| format!("base: {e}"))?;
+    let cap = duration_ms(cap).map_err(|e| format!("cap: {e}"))?;
+    let factor = factor(factor_text).map_err(|e| format!("factor: {e}"))?;
+    let jitter = Jitter::from_str(jitter).map_err(|e| format!("jitter: {e}"))?;
+    Backoff::new(base, cap, factor, jitter).map_err(|e| e.to_string())
+}
+
+/// Names, comma-separated, each read by the type's own `FromStr`, without repeats.
+pub fn names<T>(text: &str) -> Result<List<T>, String>
+where
+    T: FromStr + PartialEq,
+    T::Err: std::fmt::Display,
+{
+    let mut items = Vec::new();
+    for name in text.split(',') {
+        let item = T::from_str(name).map_err(|e| format!("'{name}': {e}"))?;
+        if items.contains(&item) {
+            return Err(format!("'{name}' is listed twice"));
+        }
+        items.push(item);
+    }
+    Ok(List(items))
+}
+
+/// Counts and ranges, comma-separated: `10,20,50..100:25`; every count from 1 to 100 000.
+pub fn counts(text: &str) -> Result<List<usize>, String> {
+    const MAX: u32 = 100_000;
+    let mut counts = Vec::new();
+    for item in text.split(',') {
+        let (range, step) = match item.split_once(':') {
+            Some((range, step)) => (range, positive(step)?),
+            None => (item, 1),
+        };
+        let (first, last) = match range.split_once("..") {
+            Some((first, last)) => (at_most(first, MAX)?, at_most(last, MAX)?),
+            None if step == 1 && !item.contains(':') => {
+                let n = at_most(range, MAX)?;
+                (n, n)
+            }
+            None => return Err(format!("'{item}': a step needs a range, as in 10..190:10")),
+        };
+        if first == 0 || first > last {
+            return Err(format!("'{item}': counts run from 1 up, first to last"));
+        }
+        counts.extend((first..=last).step_by(step as usize).map(|n| n as usize));
+    }
+    Ok(List(counts))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_in_every_accepted_form() {
+        for (text, ms) in [
+            ("250ms", 250),
+            ("1.5s", 1500),
+            ("0.1", 100),
+            ("2", 2000),
+            ("0", 0),
+            ("0ms", 0),
+            ("1.000s", 1000),
+            ("0.0010", 1),
+            (".5", 500),
+            ("4294967295ms", u32::MAX),
+        ] {
+            assert_eq!(duration_ms(text), Ok(ms), "{text}");
+        }
+    }
+
+    #[test]
+    fn durations_refused_with_a_reason() {
+        for (text, reason) in [
+            ("-1", "negative"),
+            ("0.0005", "whole number of milliseconds"),
+            ("1.5ms", "whole number of milliseconds"),
+            ("abc", "not a duration"),
+            ("1x5", "unit"),
+            ("", "empty"),
+            ("5m", "unit"),
+            ("4294968s", "at most"),
+            ("99999999999999999999", "too large"),
+            (".", "not a number"),
+            ("1.2.3", "not a number"),
+        ] {
+            let error = duration_ms(text).unwrap_err();
+            assert!(error.contains(reason), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn factors() {
+        assert_eq!(factor("1.5"), Ok(Factor::from_milli(1500)));
+        assert_eq!(factor("2"), Ok(Factor::TWO));
+        assert_eq!(factor("1.125"), Ok(Factor::from_milli(1125)));
+        assert_eq!(factor("0.5"), Ok(Factor::from_milli(500)));
+        assert!(
+            factor("1.0001")
+                .unwrap_err()
+                .contains("three decimal places")
+        );
+        assert!(factor("-2").unwrap_err().contains("negative"));
+        assert!(factor("two").unwrap_err().contains("not a number"));
+        assert!(factor("4294968").unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn counts_and_limits() {
+        assert_eq!(count("5"), Ok(5));
+        assert!(count("-1").unwrap_err().contains("negative"));
+        assert!(count("1.5").unwrap_err().contains("whole number"));
+        assert!(count("4294967296").unwrap_err().contains("at most"));
+        assert!(call_number("0").unwrap_err().contains("from 1"));
+        assert_eq!(limit("unlimited"), Ok(Limit(None)));
+        assert_eq!(limit("7"), Ok(Limit(Some(7))));
+        assert!(limit("forever").unwrap_err().contains("'unlimited'"));
+        assert_eq!(count_up_to::<1024>("1024"), Ok(1024));
+        assert!(count_up_to::<1024>("1025").is_err());
+    }
+
+    #[test]
+    fn client_lists_and_ranges() {
+        assert_eq!(counts("10..50:10"), Ok(List(vec![10, 20, 30, 40, 50])));
+        assert_eq!(counts("1,3..5"), Ok(List(vec![1, 3, 4, 5])));
+        assert_eq!(counts("7"), Ok(List(vec![7])));
+        for bad in ["0", "5..1", "", "a..b", "10:2", "1..100001", "1..5:0"] {
+            assert!(counts(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_read_by_their_type() {
+        assert_eq!(
+            names::<Jitter>("full,none"),
+            Ok(List(vec![Jitter::Full, Jitter::None]))
+        );
+        assert!(names::<Jitter>("full,full").unwrap_err().contains("twice"));
+        let error = names::<Jitter>("full,Full").unwrap_err();
+        assert_eq!(error, "'Full': expected none, equal, full or decorrelated");
+    }
+
+    #[test]
+    fn custom_backoffs() {
+        assert!(backoff("10ms:1s:1.5:equal").is_ok());
+        assert!(backoff("2s:1s:2:none").unwrap_err().contains("base delay"));
+        assert!(backoff("10ms:1s:2:fast").unwrap_err().contains("jitter"));
+        assert!(backoff("10ms:1s").is_err());
+    }
+
+    #[test]
+    fn hints_and_buckets() {
+        assert_eq!(retry_after("2:1.5s"), Ok((2, 1500)));
+        assert!(retry_after("0:1s").unwrap_err().contains("call"));
+        assert!(retry_after("2").is_err());
+        assert!(retry_after("2:-1").unwrap_err().contains("delay"));
+        let rates = BucketRates {
+            capacity: 500,
+            cost: 5,
+            refill: 1,
+        };
+        assert_eq!(bucket("500:5:1"), Ok(rates));
+        assert!(bucket("500:5").is_err());
+        assert!(bucket("500:-5:1").unwrap_err().contains("cost"));
+    }
+
+    #[test]
+    fn targets() {
+        assert_eq!(target("-"), Ok(Target::Stdout));
+        assert_eq!(target("r.json"), Ok(Target::File("r.json".into())));
+        assert!(target("").is_err());
+    }
+}
