@@ -45,7 +45,7 @@ fn a_small_sweep_writes_a_row_per_cell_and_both_charts() {
     assert_eq!(
         names,
         [
-            "none",
+            "no_backoff",
             "exponential",
             "equal",
             "full",

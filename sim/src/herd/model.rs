@@ -23,7 +23,8 @@ use crate::parse::{self, List};
 /// How a client waits after a failed write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// Retry at once.
+    /// No backoff at all: read again as soon as the failure arrives (not `--jitter none`, which
+    /// backs off without jitter).
     NoBackoff,
     /// `base * 2^k` after the k-th failed write, capped, without jitter.
     Exponential,
@@ -48,7 +49,8 @@ pub const STANDARD: [Strategy; 5] = [
 
 impl Strategy {
     /// The names of [`STANDARD`]'s strategies, in its order.
-    pub const NAMES: [&'static str; 5] = ["none", "exponential", "equal", "full", "decorrelated"];
+    pub const NAMES: [&'static str; 5] =
+        ["no_backoff", "exponential", "equal", "full", "decorrelated"];
 
     /// The name used on the command line, in the table and in the JSON.
     pub fn name(&self) -> &'static str {
@@ -107,9 +109,10 @@ impl FromStr for Strategy {
     }
 }
 
-/// The result of one simulated run.
+/// What one simulated run came to (named apart from the core's `Outcome`, which is one
+/// client's retry run).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Outcome {
+pub struct RunTotals {
     /// Time of the last event, in milliseconds.
     pub completion_ms: f64,
     /// Writes made by all clients together.
@@ -241,7 +244,7 @@ impl Hops<'_> {
 
 /// Simulates `clients` clients until each has written once, waiting per `backoff` (`None`: not
 /// at all) after each failed write.
-pub fn simulate(clients: usize, backoff: Option<&Backoff>, rng: &mut XorShiftRng) -> Outcome {
+pub fn simulate(clients: usize, backoff: Option<&Backoff>, rng: &mut XorShiftRng) -> RunTotals {
     // Hops and jitter draw from separate generators, so that a strategy's jitter does not shift
     // the network's randomness.
     let mut jitter_rng = XorShiftRng::seed_from_u64(rng.next_u64());
@@ -285,7 +288,7 @@ pub fn simulate(clients: usize, backoff: Option<&Backoff>, rng: &mut XorShiftRng
         }
     }
     let last_ms = last_ms.max(finished_ms);
-    Outcome {
+    RunTotals {
         completion_ms: last_ms,
         calls,
         written: u64::from(version),
@@ -429,9 +432,9 @@ impl Sweep {
         let Params { runs, seed, .. } = self.params;
         for run in 0..runs {
             let mut rng = XorShiftRng::seed_from_u64(run_seed(seed, clients, number, run));
-            let outcome = simulate(clients, backoff, &mut rng);
-            time += outcome.completion_ms;
-            calls += outcome.calls as f64;
+            let totals = simulate(clients, backoff, &mut rng);
+            time += totals.completion_ms;
+            calls += totals.calls as f64;
         }
         let runs = f64::from(runs.max(1));
         Row {
@@ -478,10 +481,10 @@ mod tests {
     fn one_client_makes_one_call_in_four_hops() {
         for backoff in schedules() {
             for seed in 0..50 {
-                let outcome = simulate(1, backoff.as_ref(), &mut rng(seed));
-                assert_eq!((outcome.calls, outcome.written), (1, 1));
+                let totals = simulate(1, backoff.as_ref(), &mut rng(seed));
+                assert_eq!((totals.calls, totals.written), (1, 1));
                 // Four hops of about 10 ms each (2 ms deviation).
-                assert!((15.0..80.0).contains(&outcome.completion_ms), "{outcome:?}");
+                assert!((15.0..80.0).contains(&totals.completion_ms), "{totals:?}");
             }
         }
     }
@@ -490,9 +493,9 @@ mod tests {
     fn every_strategy_finishes_with_every_client_written_once() {
         for backoff in schedules() {
             for clients in [2, 7, 40] {
-                let outcome = simulate(clients, backoff.as_ref(), &mut rng(clients as u64));
-                assert_eq!(outcome.written, clients as u64);
-                assert!(outcome.calls >= clients as u64);
+                let totals = simulate(clients, backoff.as_ref(), &mut rng(clients as u64));
+                assert_eq!(totals.written, clients as u64);
+                assert!(totals.calls >= clients as u64);
             }
         }
     }
