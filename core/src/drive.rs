@@ -1,12 +1,17 @@
 //! The two drivers of a run that do their own sleeping: blocking, and async.
 
-use core::future::Future;
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
 
 use rand_core::Rng;
 
-use crate::{BeforeSleep, Clock, Delay, Outcome, Retry, RetryBudget, RetryOn, Step, StopReason};
+use crate::{
+    AttemptTimeout, BeforeSleep, Clock, Delay, Outcome, Retry, RetryBudget, RetryOn, Step,
+    StopReason,
+};
 
-impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B>
+impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
     C: Clock,
@@ -19,10 +24,10 @@ where
     /// `delay` is any [`Delay`]: pass `&mut` a sleeper to keep it, `&clock` for a
     /// [`MockClock`](crate::MockClock), or [`HalDelay`](crate::HalDelay) around an
     /// embedded-hal `DelayNs`. Each call starts a fresh schedule.
-    pub fn call<T, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<T, E, N>
+    pub fn call<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
     where
         D: Delay,
-        F: FnMut() -> Result<T, E>,
+        F: FnMut() -> Result<V, E>,
         P: RetryOn<E>,
         H: BeforeSleep<E>,
     {
@@ -41,10 +46,12 @@ where
         }
     }
 
-    /// As [`call`](Self::call), for an async operation, sleeping on an embedded-hal-async
-    /// `DelayNs` (embassy's `Delay`, or any executor's). The rules, the log and the outcome are
-    /// the same. Nothing happens until the future is first polled, so a deadline is measured
-    /// from then.
+    /// As [`call`](Self::call), for an async operation (an `async` closure, or a closure that
+    /// returns a future), sleeping on an embedded-hal-async `DelayNs` (embassy's `Delay`,
+    /// tokio's through the `tokio` feature, or any executor's). The rules, the log and the
+    /// outcome are the same. Nothing happens until the future is first polled, so a deadline is
+    /// measured from then. With [`attempt_timeout_ms`](Self::attempt_timeout_ms), each attempt
+    /// races a timer on `delay`.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -63,36 +70,63 @@ where
     /// let mut calls = 0;
     /// let outcome = block_on(async {
     ///     Retry::without_jitter(POLICY).unwrap()
-    ///         .call_async(&clock, || {
+    ///         .call_async(&clock, async || {
     ///             calls += 1;
-    ///             let result = if calls < 3 { Err("busy") } else { Ok(calls) };
-    ///             async move { result }
+    ///             if calls < 3 { Err("busy") } else { Ok(calls) }
     ///         })
     ///         .await
     /// });
     /// assert_eq!(outcome.into_result(), Ok(3));
     /// assert!(clock.sleeps().eq([10, 20]));
     /// ```
-    pub async fn call_async<T, E, D, F, Fut>(&mut self, mut delay: D, mut op: F) -> Outcome<T, E, N>
+    pub async fn call_async<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
     where
         D: embedded_hal_async::delay::DelayNs,
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, E>>,
+        F: AsyncFnMut() -> Result<V, E>,
         P: RetryOn<E>,
         H: BeforeSleep<E>,
+        T: AttemptTimeout<E>,
     {
         let mut run = self.start();
         loop {
-            match op().await {
+            let (result, timed_out) = match self.attempt_limit_ms(&run) {
+                None => (op().await, false),
+                Some(ms) => match race(op(), delay.delay_ms(ms)).await {
+                    Some(result) => (result, false),
+                    // `timeout` is set: a limit came from it.
+                    None => match &self.timeout {
+                        Some(timeout) => (Err(timeout.error()), true),
+                        None => continue,
+                    },
+                },
+            };
+            match result {
                 Ok(value) => {
                     self.succeeded(&mut run);
                     return run.finish(Ok(value), StopReason::Succeeded);
                 }
-                Err(error) => match self.failed(&mut run, error) {
+                Err(error) => match self.settle_failure(&mut run, error, timed_out) {
                     Step::Sleep(ms) => delay.delay_ms(ms).await,
                     Step::Stop { reason, error } => return run.finish(Err(error), reason),
                 },
             }
         }
     }
+}
+
+/// Polls `attempt` and `timer` together: the attempt's result, or `None` when the timer ends
+/// first. The loser is dropped on return.
+async fn race<A: Future, B: Future>(attempt: A, timer: B) -> Option<A::Output> {
+    let mut attempt = pin!(attempt);
+    let mut timer = pin!(timer);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = attempt.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(_) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }

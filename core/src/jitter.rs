@@ -94,13 +94,15 @@ pub(crate) fn uniform_inclusive<R: Rng + ?Sized>(rng: &mut R, lo: u32, hi: u32) 
     mask |= mask >> 4;
     mask |= mask >> 8;
     mask |= mask >> 16;
-    let mut draw = rng.next_u32() & mask;
-    let mut draws = 1;
-    while draw > span && draws < MAX_DRAWS {
-        draw = rng.next_u32() & mask;
+    // One draw site, so the generator is inlined once.
+    let mut draws = 0;
+    loop {
+        let draw = rng.next_u32() & mask;
         draws += 1;
+        if draw <= span || draws >= MAX_DRAWS {
+            return lo + draw.min(span);
+        }
     }
-    lo + draw.min(span)
 }
 
 #[cfg(test)]

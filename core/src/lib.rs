@@ -110,11 +110,24 @@
 //!   know as a failure. [`Decision`] and [`Step`] are complete as they are.
 //!
 //! # Features
+//! None is on by default, and without them the crate is `no_std` with no dependency beyond
+//! embedded-hal, heapless and rand_core.
 //! - `defmt`: implements `defmt::Format` for the policy, schedule, log, outcome and error types.
+//! - `std`: `ThreadSleep`, a blocking sleeper on `std::thread::sleep`, and `StdClock`, a
+//!   `Clock` on `std::time::Instant`.
+//! - `tokio` (with `std`): `TokioSleep`, an async `DelayNs` on tokio's timer, and
+//!   `TokioClock`, a `Clock` on tokio's `Instant`.
+//! - `embassy-time`: `EmbassyClock`, a `Clock` on `embassy_time::Instant`; embassy's own
+//!   `Delay` is already an async `DelayNs`.
+//! - `log`: `LogHook`, a `BeforeSleep` hook that logs each retry with `log::warn!`.
+//! - `tracing` (with `std`): `TracingHook`, the same as a `tracing` event.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "std")]
+extern crate std;
 
 mod backoff;
 mod budget;
@@ -122,9 +135,15 @@ mod clock;
 mod decision;
 mod delay;
 mod drive;
+#[cfg(feature = "embassy-time")]
+mod embassy;
 mod error;
 mod factor;
 mod hook;
+#[cfg(any(feature = "log", feature = "tracing"))]
+mod hooks;
+#[cfg(feature = "std")]
+mod host;
 mod jitter;
 mod log;
 mod mock;
@@ -134,6 +153,7 @@ mod retry;
 mod run;
 pub mod stand_in;
 mod stop;
+mod timeout;
 mod wide;
 
 pub use backoff::{Backoff, BackoffState};
@@ -143,17 +163,28 @@ pub use budget::{BucketRates, RetryBudget, TokenBucket};
 pub use clock::Clock;
 pub use decision::{Decision, HintAboveCap, RetryAll, RetryOn};
 pub use delay::{Delay, HalDelay};
+#[cfg(feature = "embassy-time")]
+pub use embassy::EmbassyClock;
 pub use error::PolicyError;
 pub use factor::Factor;
 pub use hook::BeforeSleep;
+#[cfg(feature = "log")]
+pub use hooks::LogHook;
+#[cfg(feature = "tracing")]
+pub use hooks::TracingHook;
+#[cfg(feature = "std")]
+pub use host::{StdClock, ThreadSleep};
+#[cfg(feature = "tokio")]
+pub use host::{TokioClock, TokioSleep};
 pub use jitter::Jitter;
-pub use log::{Attempt, AttemptLog, AttemptOutcome, Outcome};
+pub use log::{Attempt, AttemptLog, AttemptOutcome, Iter, Outcome};
 pub use mock::MockClock;
 pub use name::UnknownName;
 pub use policy::{Policy, PolicyBuilder};
 pub use retry::Retry;
 pub use run::{Run, Step};
 pub use stop::StopReason;
+pub use timeout::{AttemptTimeout, TimedOut, TimeoutMs};
 
 /// The crate README's examples, run as doctests so that the page users read first stays true.
 #[cfg(doctest)]

@@ -1,15 +1,14 @@
 //! What a run leaves behind: a window onto its last attempts, the totals of all of them, and
 //! the [`Outcome`].
 
-use core::ops::Deref;
-
 use crate::StopReason;
 
-/// The log of a run: the last `N` [`Attempt`] records, oldest first, with the count of every
-/// attempt and every millisecond slept, so that a run of any length fits in fixed memory.
+/// The log of a run: the last `N` [`Attempt`] records, with the count of every attempt and every
+/// millisecond slept, so that a run of any length fits in fixed memory.
 ///
-/// It dereferences to the slice of records kept. With `N = 0` it keeps no record and holds only
-/// the totals.
+/// A ring of `N` records: once full, recording an attempt overwrites the oldest and moves
+/// nothing, however long the run. [`iter`](Self::iter) visits the records kept, oldest first; `log[i]` is the `i`-th
+/// of them. With `N = 0` it keeps no record and holds only the totals.
 ///
 /// ```
 /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -28,12 +27,15 @@ use crate::StopReason;
 /// assert_eq!(log.total_attempts(), 6);
 /// assert_eq!(log.dropped(), 4);
 /// assert_eq!(log.iter().map(|a| a.number).collect::<Vec<_>>(), [5, 6]);
+/// assert_eq!(log[0].error(), Some(&5));
 /// assert_eq!(log.total_delay_ms(), 10 + 20 + 40 + 40 + 40);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[derive(Clone)]
 pub struct AttemptLog<E, const N: usize> {
+    /// Filled in order; once full, `oldest` is the record overwritten next. A `u16` (a log
+    /// holds at most 65 535 records) keeps the log's totals small enough to clear inline.
     records: heapless::Vec<Attempt<E>, N>,
+    oldest: u16,
     attempts: u32,
     slept_ms: u64,
 }
@@ -41,16 +43,54 @@ pub struct AttemptLog<E, const N: usize> {
 impl<E, const N: usize> AttemptLog<E, N> {
     /// An empty log.
     pub const fn new() -> Self {
+        const {
+            assert!(
+                N <= u16::MAX as usize,
+                "an attempt log holds at most 65 535 records"
+            )
+        };
         AttemptLog {
             records: heapless::Vec::new(),
+            oldest: 0,
             attempts: 0,
             slept_ms: 0,
         }
     }
 
+    /// How many records are kept: `min(N, total_attempts)`.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no record is kept (always, when `N = 0`).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The records kept, oldest first: the last `min(N, total_attempts)` attempts.
-    pub fn as_slice(&self) -> &[Attempt<E>] {
-        &self.records
+    pub fn iter(&self) -> Iter<'_, E> {
+        let (newer, older) = self
+            .records
+            .split_at(usize::from(self.oldest).min(self.records.len()));
+        Iter {
+            older: older.iter(),
+            newer: newer.iter(),
+        }
+    }
+
+    /// The `i`-th record kept, oldest first.
+    pub fn get(&self, i: usize) -> Option<&Attempt<E>> {
+        self.iter().nth(i)
+    }
+
+    /// The oldest record kept.
+    pub fn first(&self) -> Option<&Attempt<E>> {
+        self.iter().next()
+    }
+
+    /// The newest record: the run's last attempt so far.
+    pub fn last(&self) -> Option<&Attempt<E>> {
+        self.iter().next_back()
     }
 
     /// Every attempt of the run, kept or not (saturating at `u32::MAX`).
@@ -60,9 +100,9 @@ impl<E, const N: usize> AttemptLog<E, N> {
 
     /// The attempts whose records were not kept, the oldest ones.
     pub fn dropped(&self) -> u32 {
-        // `len <= N` records, each one attempt, so this never underflows; saturating all the
-        // same, as the count saturates.
-        self.attempts.saturating_sub(self.records.len() as u32)
+        // At most `attempts` records are kept, so this never underflows.
+        self.attempts
+            .saturating_sub(u32::try_from(self.len()).unwrap_or(u32::MAX))
     }
 
     /// Every millisecond the run slept (saturating at `u64::MAX`).
@@ -75,25 +115,26 @@ impl<E, const N: usize> AttemptLog<E, N> {
         N
     }
 
-    /// Counts an attempt and keeps its record, dropping the oldest when the log is full.
+    /// Counts an attempt and keeps its record in place of the oldest when the log is full.
     pub(crate) fn record(&mut self, outcome: AttemptOutcome<E>) {
         self.attempts = self.attempts.saturating_add(1);
-        if let AttemptOutcome::Retried { slept_ms, .. } = outcome {
+        if let Some(slept_ms) = outcome.slept_ms() {
             self.slept_ms = self.slept_ms.saturating_add(u64::from(slept_ms));
         }
         if N == 0 {
             return;
         }
-        let mut carried = Attempt {
+        let attempt = Attempt {
             number: self.attempts,
             outcome,
         };
-        if let Err(attempt) = self.records.push(carried) {
-            // Full: shift every record down one place, the new one in at the end and the
-            // oldest out. No index, so no bounds check and no panic path.
-            carried = attempt;
-            for slot in self.records.iter_mut().rev() {
-                carried = core::mem::replace(slot, carried);
+        if let Err(attempt) = self.records.push(attempt) {
+            // Full: the newest takes the oldest's place. `get_mut` rather than an index, so no
+            // bounds check is linked (`oldest < N` always).
+            if let Some(slot) = self.records.get_mut(usize::from(self.oldest)) {
+                *slot = attempt;
+                let next = self.oldest + 1;
+                self.oldest = if usize::from(next) == N { 0 } else { next };
             }
         }
     }
@@ -105,22 +146,110 @@ impl<E, const N: usize> Default for AttemptLog<E, N> {
     }
 }
 
-impl<E, const N: usize> Deref for AttemptLog<E, N> {
-    type Target = [Attempt<E>];
+impl<E: PartialEq, const N: usize> PartialEq for AttemptLog<E, N> {
+    /// The same totals and the same records kept, wherever the ring stands.
+    fn eq(&self, other: &Self) -> bool {
+        self.attempts == other.attempts
+            && self.slept_ms == other.slept_ms
+            && self.iter().eq(other.iter())
+    }
+}
 
-    fn deref(&self) -> &[Attempt<E>] {
-        self.as_slice()
+impl<E: Eq, const N: usize> Eq for AttemptLog<E, N> {}
+
+impl<E: core::fmt::Debug, const N: usize> core::fmt::Debug for AttemptLog<E, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AttemptLog")
+            .field("total_attempts", &self.attempts)
+            .field("total_delay_ms", &self.slept_ms)
+            .field("records", &DebugRecords(self))
+            .finish()
+    }
+}
+
+/// The records of a log, as a list.
+struct DebugRecords<'a, E, const N: usize>(&'a AttemptLog<E, N>);
+
+impl<E: core::fmt::Debug, const N: usize> core::fmt::Debug for DebugRecords<'_, E, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<E: defmt::Format, const N: usize> defmt::Format for AttemptLog<E, N> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "AttemptLog {{ total_attempts: {=u32}, total_delay_ms: {=u64}, records: [",
+            self.attempts,
+            self.slept_ms
+        );
+        for (i, attempt) in self.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            defmt::write!(f, "{=str}{}", separator, attempt);
+        }
+        defmt::write!(f, "] }}");
+    }
+}
+
+impl<E, const N: usize> core::ops::Index<usize> for AttemptLog<E, N> {
+    type Output = Attempt<E>;
+
+    /// The `i`-th record kept, oldest first.
+    ///
+    /// # Panics
+    /// When `i >= self.len()`, as a slice does.
+    fn index(&self, i: usize) -> &Attempt<E> {
+        match self.get(i) {
+            Some(attempt) => attempt,
+            None => panic!(
+                "attempt log index {i} out of range for {} records",
+                self.len()
+            ),
+        }
     }
 }
 
 impl<'a, E, const N: usize> IntoIterator for &'a AttemptLog<E, N> {
     type Item = &'a Attempt<E>;
-    type IntoIter = core::slice::Iter<'a, Attempt<E>>;
+    type IntoIter = Iter<'a, E>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter()
+    fn into_iter(self) -> Iter<'a, E> {
+        self.iter()
     }
 }
+
+/// The records an [`AttemptLog`] keeps, oldest first: from [`AttemptLog::iter`].
+#[derive(Clone, Debug)]
+pub struct Iter<'a, E> {
+    /// The records from the oldest to the end of the ring, then those from its start.
+    older: core::slice::Iter<'a, Attempt<E>>,
+    newer: core::slice::Iter<'a, Attempt<E>>,
+}
+
+impl<'a, E> Iterator for Iter<'a, E> {
+    type Item = &'a Attempt<E>;
+
+    fn next(&mut self) -> Option<&'a Attempt<E>> {
+        self.older.next().or_else(|| self.newer.next())
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.older.len() + self.newer.len();
+        (left, Some(left))
+    }
+}
+
+impl<E> DoubleEndedIterator for Iter<'_, E> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.newer.next_back().or_else(|| self.older.next_back())
+    }
+}
+
+impl<E> ExactSizeIterator for Iter<'_, E> {}
+
+impl<E> core::iter::FusedIterator for Iter<'_, E> {}
 
 /// One call of the operation and what followed it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -168,6 +297,16 @@ pub enum AttemptOutcome<E> {
         /// longer of it and the policy's delay.
         hint_ms: Option<u32>,
     },
+    /// The call ran out of the time its attempt was allowed
+    /// ([`Retry::attempt_timeout_ms`](crate::Retry::attempt_timeout_ms)) and was retried after
+    /// `slept_ms`. A timed-out attempt that ends the run is [`Stopped`](Self::Stopped), and the
+    /// outcome's error is the timeout's.
+    TimedOut {
+        /// The milliseconds slept before the next call.
+        slept_ms: u32,
+        /// The delay the predicate asked for, if it did.
+        hint_ms: Option<u32>,
+    },
     /// The call failed and the run ends here, for `reason` (never
     /// [`StopReason::Succeeded`]). Its error is the [`Outcome`]'s (or, in the event-loop form,
     /// handed back in [`Step::Stop`](crate::Step::Stop)).
@@ -189,7 +328,8 @@ impl<E> AttemptOutcome<E> {
     /// The milliseconds slept after the call; `None` when no sleep followed.
     pub fn slept_ms(&self) -> Option<u32> {
         match self {
-            AttemptOutcome::Retried { slept_ms, .. } => Some(*slept_ms),
+            AttemptOutcome::Retried { slept_ms, .. }
+            | AttemptOutcome::TimedOut { slept_ms, .. } => Some(*slept_ms),
             _ => None,
         }
     }
@@ -283,9 +423,9 @@ mod tests {
     fn counts_saturate_instead_of_overflowing() {
         // A run that has gone on for ever: one attempt and one sleep short of every limit.
         let mut log = AttemptLog::<u8, 2> {
-            records: heapless::Vec::new(),
             attempts: u32::MAX - 1,
             slept_ms: u64::MAX - u64::from(u32::MAX),
+            ..AttemptLog::new()
         };
         log.record(retried(u32::MAX));
         log.record(retried(u32::MAX));

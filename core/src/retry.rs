@@ -4,10 +4,10 @@
 
 use rand_core::Rng;
 
-use crate::stand_in::{NoBudget, NoClock, NoHook, NoRng};
+use crate::stand_in::{NoBudget, NoClock, NoHook, NoRng, NoTimeout};
 use crate::{
-    AttemptOutcome, BeforeSleep, Clock, Decision, HintAboveCap, Policy, PolicyError, RetryAll,
-    RetryBudget, RetryOn, Run, Step, StopReason,
+    AttemptOutcome, AttemptTimeout, BeforeSleep, Clock, Decision, HintAboveCap, Policy,
+    PolicyError, RetryAll, RetryBudget, RetryOn, Run, Step, StopReason, TimeoutMs,
 };
 
 /// A configured retry: a [`Policy`], randomness for jitter, a [`RetryOn`] predicate, and
@@ -58,14 +58,22 @@ use crate::{
 /// assert_eq!(outcome.total_delay_ms(), clock.slept_ms());
 /// ```
 #[derive(Debug)]
-pub struct Retry<R = NoRng, const N: usize = 0, P = RetryAll, C = NoClock, H = NoHook, B = NoBudget>
-{
+pub struct Retry<
+    R = NoRng,
+    const N: usize = 0,
+    P = RetryAll,
+    C = NoClock,
+    H = NoHook,
+    B = NoBudget,
+    T = NoTimeout,
+> {
     policy: Policy<N>,
     rng: Option<R>,
     retry_on: P,
     deadline: Option<Deadline<C>>,
     before_sleep: H,
     budget: Option<B>,
+    pub(crate) timeout: Option<T>,
 }
 
 /// A run's deadline: `ms` after the run starts, on `clock`.
@@ -88,6 +96,7 @@ impl<R: Rng, const N: usize> Retry<R, N> {
             deadline: None,
             before_sleep: NoHook,
             budget: None,
+            timeout: None,
         }
     }
 }
@@ -126,18 +135,19 @@ impl<const N: usize> Retry<NoRng, N> {
             deadline: None,
             before_sleep: NoHook,
             budget: None,
+            timeout: None,
         })
     }
 }
 
-impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
+impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     /// Decides after each error what to do: stop, retry on the policy's schedule, or retry after
     /// a hinted delay ([`Decision`]). A closure may return a `bool` (retry or stop) or a
     /// `Decision`. An error it refuses ends the run at once, with no sleep.
     ///
     /// The error type is not known until a run, so a closure names it:
     /// `.when(|e: &MyError| e.is_transient())`, or pass a function: `.when(MyError::is_transient)`.
-    pub fn when<Q>(self, retry_on: Q) -> Retry<R, N, Q, C, H, B> {
+    pub fn when<Q>(self, retry_on: Q) -> Retry<R, N, Q, C, H, B, T> {
         Retry {
             policy: self.policy,
             rng: self.rng,
@@ -145,6 +155,7 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
             deadline: self.deadline,
             before_sleep: self.before_sleep,
             budget: self.budget,
+            timeout: self.timeout,
         }
     }
 
@@ -152,7 +163,7 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
     /// time. The deadline is measured from the start of the run, before the first attempt, so
     /// the operation's own run time counts against it; an attempt that fails after the deadline
     /// (one that started before it and ran past it) is not retried.
-    pub fn deadline_ms<C2: Clock>(self, clock: C2, ms: u64) -> Retry<R, N, P, C2, H, B> {
+    pub fn deadline_ms<C2: Clock>(self, clock: C2, ms: u64) -> Retry<R, N, P, C2, H, B, T> {
         Retry {
             policy: self.policy,
             rng: self.rng,
@@ -160,13 +171,14 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
             deadline: Some(Deadline { clock, ms }),
             before_sleep: self.before_sleep,
             budget: self.budget,
+            timeout: self.timeout,
         }
     }
 
     /// Calls `hook` before each sleep with the attempt number, its error and the delay: a
     /// place to log, or to feed a watchdog. As with [`when`](Self::when), a closure names its
     /// parameter types: `.before_sleep(|attempt: u32, error: &MyError, delay_ms: u32| ...)`.
-    pub fn before_sleep<H2>(self, hook: H2) -> Retry<R, N, P, C, H2, B> {
+    pub fn before_sleep<H2>(self, hook: H2) -> Retry<R, N, P, C, H2, B, T> {
         Retry {
             policy: self.policy,
             rng: self.rng,
@@ -174,12 +186,13 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
             deadline: self.deadline,
             before_sleep: hook,
             budget: self.budget,
+            timeout: self.timeout,
         }
     }
 
     /// Draws every retry from `budget`, shared with other operations (pass `&bucket`); a run
     /// the budget cannot pay for stops instead of retrying, and each success puts tokens back.
-    pub fn retry_budget<B2: RetryBudget>(self, budget: B2) -> Retry<R, N, P, C, H, B2> {
+    pub fn retry_budget<B2: RetryBudget>(self, budget: B2) -> Retry<R, N, P, C, H, B2, T> {
         Retry {
             policy: self.policy,
             rng: self.rng,
@@ -187,6 +200,32 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
             deadline: self.deadline,
             before_sleep: self.before_sleep,
             budget: Some(budget),
+            timeout: self.timeout,
+        }
+    }
+
+    /// Limits each attempt of [`call_async`](Self::call_async) to `ms` milliseconds, or to what
+    /// is left before the deadline if that is less: the attempt races a timer on the run's
+    /// sleeper. A timed-out attempt is logged as [`AttemptOutcome::TimedOut`], and its error is
+    /// [`TimedOut`](crate::TimedOut) turned into the operation's error type (which must
+    /// implement `From<TimedOut>`), so the predicate can tell it from the operation's own errors
+    /// and decide as for any other error; it is retried unless a rule says otherwise.
+    ///
+    /// The operation's future is dropped when its time is up, so whatever it was doing stops at
+    /// its last `.await`: a transfer on a bus or a socket may be left half done, and the next
+    /// attempt should start from a known state (reset the peripheral, open a new connection).
+    /// A blocking [`call`](Self::call) cannot be interrupted and ignores the timeout; an event
+    /// loop reads the time allowed from [`attempt_limit_ms`](Self::attempt_limit_ms) and reports
+    /// a timeout with [`timed_out`](Self::timed_out).
+    pub fn attempt_timeout_ms(self, ms: u32) -> Retry<R, N, P, C, H, B, TimeoutMs> {
+        Retry {
+            policy: self.policy,
+            rng: self.rng,
+            retry_on: self.retry_on,
+            deadline: self.deadline,
+            before_sleep: self.before_sleep,
+            budget: self.budget,
+            timeout: Some(TimeoutMs(ms)),
         }
     }
 
@@ -237,7 +276,7 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B> {
 /// assert_eq!(run.log().total_attempts(), 3);
 /// assert_eq!(run.log().total_delay_ms(), 50 + 100);
 /// ```
-impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B>
+impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
     C: Clock,
@@ -267,14 +306,48 @@ where
         P: RetryOn<E>,
         H: BeforeSleep<E>,
     {
+        self.settle_failure(run, error, false)
+    }
+
+    /// How long the attempt `run` is on may take: the per-attempt timeout, or what is left
+    /// before the deadline if that is less; `None` without a timeout.
+    pub fn attempt_limit_ms<E>(&self, run: &Run<E, N>) -> Option<u32>
+    where
+        T: AttemptTimeout<E>,
+    {
+        let limit = self.timeout.as_ref()?.limit_ms();
+        Some(match &self.deadline {
+            Some(deadline) => {
+                let ends = run.started_ms.saturating_add(deadline.ms);
+                let left = ends.saturating_sub(deadline.clock.now_ms());
+                u32::try_from(left).map_or(limit, |left| left.min(limit))
+            }
+            None => limit,
+        })
+    }
+
+    pub(crate) fn settle_failure<E>(
+        &mut self,
+        run: &mut Run<E, N>,
+        error: E,
+        timed_out: bool,
+    ) -> Step<E>
+    where
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+    {
         match self.next_delay(run, &error) {
             Ok((slept_ms, hint_ms)) => {
                 self.before_sleep
                     .before_sleep(run.attempt(), &error, slept_ms);
-                run.log.record(AttemptOutcome::Retried {
-                    error,
-                    slept_ms,
-                    hint_ms,
+                run.log.record(if timed_out {
+                    AttemptOutcome::TimedOut { slept_ms, hint_ms }
+                } else {
+                    AttemptOutcome::Retried {
+                        error,
+                        slept_ms,
+                        hint_ms,
+                    }
                 });
                 Step::Sleep(slept_ms)
             }
@@ -346,5 +419,24 @@ where
             return Err(StopReason::RetryBudgetExhausted);
         }
         Ok((delay, hint))
+    }
+}
+
+impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B, TimeoutMs>
+where
+    R: Rng,
+    C: Clock,
+    B: RetryBudget,
+{
+    /// The attempt `run` is on ran out of the time [`attempt_limit_ms`](Self::attempt_limit_ms)
+    /// allowed it: as [`failed`](Self::failed) with [`TimedOut`](crate::TimedOut) as the error,
+    /// logged as [`AttemptOutcome::TimedOut`] when it is retried.
+    pub fn timed_out<E>(&mut self, run: &mut Run<E, N>) -> Step<E>
+    where
+        E: From<crate::TimedOut>,
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+    {
+        self.settle_failure(run, E::from(crate::TimedOut), true)
     }
 }

@@ -63,3 +63,16 @@ pub struct NoHook;
 impl<E> BeforeSleep<E> for NoHook {
     fn before_sleep(&mut self, _attempt: u32, _error: &E, _delay_ms: u32) {}
 }
+
+/// The timeout of a retry without one: attempts run as long as they take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoTimeout {}
+
+impl<E> crate::AttemptTimeout<E> for NoTimeout {
+    fn limit_ms(&self) -> u32 {
+        match *self {}
+    }
+    fn error(&self) -> E {
+        match *self {}
+    }
+}
