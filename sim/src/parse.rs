@@ -148,9 +148,9 @@ pub fn target(text: &str) -> Result<Target, String> {
     }
 }
 
-/// Splits a non-negative decimal into its whole part and its fraction scaled to `places`
-/// decimal places, refusing any non-zero digit beyond them.
-fn decimal(text: &str, places: u32, too_fine: &str) -> Result<u64, String> {
+/// A non-negative decimal times `unit`, which must come to a whole number (else `inexact`):
+/// `decimal("1.5", 1000, ..)` is 1500.
+fn decimal(text: &str, unit: u64, inexact: &str) -> Result<u64, String> {
     if text.is_empty() {
         return Err("the value is empty".into());
     }
@@ -162,29 +162,36 @@ fn decimal(text: &str, places: u32, too_fine: &str) -> Result<u64, String> {
     if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
         return Err(format!("'{text}' is not a number"));
     }
-    let (kept, rest) = fraction.split_at(fraction.len().min(places as usize));
-    if rest.bytes().any(|b| b != b'0') {
-        return Err(too_fine.into());
+    let too_large = || String::from("the number is too large");
+    let (whole, fraction) = (
+        whole.trim_start_matches('0'),
+        fraction.trim_end_matches('0'),
+    );
+    // A fraction whose last digit is not 0 comes to a whole number only if `unit` supplies a
+    // factor 10 for each of its places. The units here (at most an hour in milliseconds,
+    // 2^7 * 3^2 * 5^5) supply at most 7; past 18 places the fraction is refused before the
+    // arithmetic, which then stays within a u128 (`whole.fraction` as `mantissa / 10^places`,
+    // at most 38 digits over 10^18).
+    if fraction.len() > 18 {
+        return Err(inexact.into());
     }
-    let scale = 10u64.pow(places);
-    let whole: u64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| "the number is too large")?
-    };
-    let kept_value: u64 = if kept.is_empty() {
-        0
-    } else {
-        kept.parse().unwrap_or(0)
-    };
-    let kept_value = kept_value * 10u64.pow(places - kept.len() as u32);
-    whole
-        .checked_mul(scale)
-        .and_then(|w| w.checked_add(kept_value))
-        .ok_or_else(|| "the number is too large".into())
+    if whole.len() > 20 {
+        return Err(too_large());
+    }
+    let scale = 10u128.pow(fraction.len() as u32);
+    // Both parts are empty when the number is 0.
+    let mantissa = format!("{whole}{fraction}").parse::<u128>().unwrap_or(0);
+    let scaled = mantissa
+        .checked_mul(u128::from(unit))
+        .ok_or_else(too_large)?;
+    if scaled % scale != 0 {
+        return Err(inexact.into());
+    }
+    u64::try_from(scaled / scale).map_err(|_| too_large())
 }
 
-/// A duration in whole milliseconds: `250ms`, `1.5s`, or a bare number of seconds (`0.1`).
+/// A duration in whole milliseconds: `250ms`, `1.5s`, `2m`, `1h`, or a bare number of seconds
+/// (`0.1`); decimals where they come to whole milliseconds (`0.5m`, but not `1.5ms`).
 pub fn duration_ms(text: &str) -> Result<u32, String> {
     let split = text
         .find(|c: char| c.is_ascii_alphabetic())
@@ -192,17 +199,19 @@ pub fn duration_ms(text: &str) -> Result<u32, String> {
     let (number, unit) = text.split_at(split);
     if number.is_empty() && !unit.is_empty() {
         return Err(format!(
-            "'{text}' is not a duration: expected e.g. 250ms, 1.5s, or 2 (seconds)"
+            "'{text}' is not a duration: expected e.g. 250ms, 1.5s, 2m, 1h, or 2 (seconds)"
         ));
     }
-    let places = match unit {
-        "ms" => 0,
-        "s" | "" => 3,
-        _ => return Err(format!("unknown unit '{unit}': use ms or s")),
+    let unit_ms = match unit {
+        "ms" => 1,
+        "s" | "" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(format!("unknown unit '{unit}': use ms, s, m or h")),
     };
     let ms = decimal(
         number,
-        places,
+        unit_ms,
         "must be a whole number of milliseconds (at least 1 ms, or 0)",
     )?;
     u32::try_from(ms).map_err(|_| format!("must be at most {} ms", u32::MAX))
@@ -210,7 +219,7 @@ pub fn duration_ms(text: &str) -> Result<u32, String> {
 
 /// A backoff factor such as `2` or `1.5`, with at most three decimal places.
 pub fn factor(text: &str) -> Result<Factor, String> {
-    let milli = decimal(text, 3, "at most three decimal places are supported")?;
+    let milli = decimal(text, 1000, "at most three decimal places are supported")?;
     u32::try_from(milli)
         .map(Factor::from_milli)
         .map_err(|_| "the factor is too large".into())
@@ -309,6 +318,15 @@ mod tests {
             ("0.0010", 1),
             (".5", 500),
             ("4294967295ms", u32::MAX),
+            ("2m", 120_000),
+            ("0.5m", 30_000),
+            ("1h", 3_600_000),
+            ("1.5h", 5_400_000),
+            ("0.0001h", 360),
+            ("0.001m", 60),
+            ("007s", 7000),
+            ("1.000000000000000000000000s", 1000),
+            ("1193.046h", 4_294_965_600),
         ] {
             assert_eq!(duration_ms(text), Ok(ms), "{text}");
         }
@@ -323,7 +341,13 @@ mod tests {
             ("abc", "not a duration"),
             ("1x5", "unit"),
             ("", "empty"),
-            ("5m", "unit"),
+            ("5d", "unit"),
+            ("5min", "unit"),
+            ("0.00001m", "whole number of milliseconds"),
+            ("0.0000001h", "whole number of milliseconds"),
+            ("0.00000000000000000000001s", "whole number of milliseconds"),
+            ("1193.047h", "at most"),
+            ("999999999999999999999h", "too large"),
             ("4294968s", "at most"),
             ("99999999999999999999", "too large"),
             (".", "not a number"),

@@ -223,7 +223,7 @@ fn a_report_on_stdout_is_valid_json_and_the_summary_moves_to_stderr() {
 }
 
 #[test]
-fn delays_accept_milliseconds_seconds_and_bare_seconds() {
+fn delays_accept_milliseconds_seconds_minutes_hours_and_bare_seconds() {
     let dir = workdir();
     for (args, expected) in [
         (&["--base-delay", "250ms"][..], [250, 500]),
@@ -233,6 +233,14 @@ fn delays_accept_milliseconds_seconds_and_bare_seconds() {
             [1500, 2000],
         ),
         (&["--factor", "1.5"][..], [100, 150]),
+        (
+            &["--base-delay", "2m", "--max-delay", "1h"][..],
+            [120_000, 240_000],
+        ),
+        (
+            &["--base-delay", "0.5m", "--max-delay", "0.01h"][..],
+            [30_000, 36_000],
+        ),
     ] {
         let out = sim(&dir, &[args, &["--output", "-"]].concat());
         let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -248,13 +256,14 @@ fn delays_accept_milliseconds_seconds_and_bare_seconds() {
 fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
     let mut cases: Vec<(Vec<&str>, &str)> = Vec::new();
     // Negative, fractional, overflowing, non-numeric and empty values for every numeric flag.
-    let numeric: [(&str, [&str; 5]); 7] = [
+    let numeric: [(&str, [&str; 5]); 8] = [
         ("--max-attempts", ["-1", "2.5", "4294967296", "five", ""]),
         (
             "--fail-count",
             ["-2", "0.5", "99999999999999999999", "x", ""],
         ),
         ("--base-delay", ["-1", "0.0005", "4294968s", "soon", ""]),
+        ("--op-time", ["-1m", "0.00001m", "1193.047h", "5d", "h"]),
         (
             "--max-delay",
             ["-60s", "1.5ms", "99999999999999999999", "1x", ""],

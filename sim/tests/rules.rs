@@ -77,6 +77,21 @@ fn a_hinted_delay_is_slept_and_recorded() {
 }
 
 #[test]
+fn a_hint_of_an_hour_is_slept_in_full() {
+    let (code, r) = sim(&["--retry-after-at", "1:1h"]);
+    assert_eq!(code, 0);
+    assert_eq!(r["attempts"][0]["hint_ms"], 3_600_000);
+    assert_eq!(r["attempts"][0]["delay_ms"], 3_600_000);
+    assert_eq!(
+        r["policy"]["retry_after_at"],
+        serde_json::json!([[1, 3_600_000]])
+    );
+    // Then the schedule's second delay, on the mock clock.
+    assert_eq!(r["total_delay_ms"], 3_600_000 + 200);
+    assert_eq!(r["elapsed_ms"], 3_600_200);
+}
+
+#[test]
 fn a_deadline_inside_an_operation_and_per_operation_deadlines() {
     // The deadline (30 ms) passes while the first call (50 ms) runs: no retry.
     let (code, r) = sim(&["--deadline", "30ms", "--op-time", "50ms"]);

@@ -38,7 +38,7 @@ pub struct Scenario {
     #[arg(long, value_name = "N", default_value = "64", value_parser = parse::count_up_to::<LOG_MAX>)]
     pub log_capacity: usize,
 
-    /// Delay before the first retry: `250ms`, `1.5s`, or a bare number of seconds.
+    /// Delay before the first retry: `250ms`, `1.5s`, `2m`, `1h`, or a bare number of seconds.
     #[arg(long = "base-delay", value_name = "D", default_value = "100ms", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub base_delay_ms: u32,
 
