@@ -11,11 +11,14 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 /// state machine, between a timer's interrupts. [`call`](crate::Retry::call) and
 /// [`call_async`](crate::Retry::call_async) drive one the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
+// The log first: its zeroed counts start the struct, and the records' storage (never cleared)
+// stays out of the way of the fields that are set.
+#[repr(C)]
 pub struct Run<E, const N: usize> {
-    pub(crate) schedule: BackoffState,
+    pub(crate) log: AttemptLog<E, N>,
     /// The deadline clock's reading when the run started (0 without a deadline).
     pub(crate) started_ms: u64,
-    pub(crate) log: AttemptLog<E, N>,
+    pub(crate) schedule: BackoffState,
 }
 
 impl<E, const N: usize> Run<E, N> {
