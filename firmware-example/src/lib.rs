@@ -1,11 +1,12 @@
-//! Support shared by the firmware binaries: the board, the exit status, logging sleeps, and a
-//! flaky sensor to retry.
+//! Support shared by the firmware binaries: the board, the exit status, logging sleeps, and the
+//! stand-ins to retry: a flaky sensor and a link that comes and goes.
 //!
 //! Each run ends QEMU through semihosting: status 0 when the firmware did what it expected,
 //! 1 otherwise, including on a panic or a hard fault, so that a run in QEMU is a test.
 #![no_std]
 
 pub mod board;
+pub mod link;
 pub mod sensor;
 
 use core::sync::atomic::{AtomicBool, Ordering};

@@ -47,6 +47,16 @@ pub fn board(name: &str) -> Result<Board, String> {
         .ok_or_else(|| format!("unknown board '{name}': use lm3s6965evb or microbit"))
 }
 
+/// The firmware's binaries, in `firmware-example/src/bin`.
+pub const BINS: [&str; 4] = ["sensor", "checks", "failing", "reconnect"];
+
+/// The firmware binary called `name`.
+pub fn bin(name: &str) -> Result<&'static str, String> {
+    BINS.into_iter()
+        .find(|b| *b == name)
+        .ok_or_else(|| format!("unknown binary '{name}': use one of {}", BINS.join(", ")))
+}
+
 /// The root of the repository.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -100,7 +110,8 @@ pub fn run_bin(thumb: Thumb, board: Board, bin: &str) -> Result<qemu::Run, Strin
 }
 
 /// Every firmware check on every board: the demo succeeds, the on-target checks pass and print
-/// what the host computes, and the failing scenario fails.
+/// what the host computes, the failing scenario fails, and the supervisor's delays start over
+/// after each stable connection.
 pub fn check_all(thumb: Thumb) -> Result<(), String> {
     for board in BOARDS {
         let sensor = run_bin(thumb, board, "sensor")?;
@@ -126,8 +137,177 @@ pub fn check_all(thumb: Thumb) -> Result<(), String> {
         expect_status(&failing, 1, "failing (expected to fail)", board)?;
         expect_line(&failing, "stopped: NotRetryable", "failing", board)?;
         println!("xtask: failing on {} failed, as expected", board.name);
+
+        let reconnect = run_bin(thumb, board, "reconnect")?;
+        expect_status(&reconnect, 0, "reconnect", board)?;
+        let outages = check_reconnect(&reconnect.lines)
+            .map_err(|e| format!("reconnect on {}: {e}", board.name))?;
+        println!(
+            "xtask: reconnect on {}: slept {outages}, as the schedule requires",
+            board.name
+        );
     }
     Ok(())
+}
+
+/// The sleeps between two connections of `reconnect`, and where its schedule was when they
+/// began.
+struct Outage {
+    /// The session that came up after them (1-based), or `None` for sleeps after the last.
+    before_session: Option<u32>,
+    /// The retries drawn from the schedule since it last started, when the outage began.
+    retries_before: u32,
+    slept: Vec<u32>,
+}
+
+/// Checks `reconnect`'s log: every sleep is the delay the host computes, with the core's
+/// `Backoff`, for the schedule the firmware printed and the retries since the schedule last
+/// started (the run's start, or a `schedule reset` line). So each outage that follows a stable
+/// session starts at the base delay and doubles up to the cap, and one that follows a flap
+/// carries on where the schedule was. Also required: at least two sessions, at least two
+/// outages that restarted from the base delay after a session, one outage that reached the cap
+/// and stayed there, a sleep after every failed connect, none after the last session, and the
+/// closing tally. Returns the delays, outage by outage, for the summary.
+pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
+    let messages: Vec<&str> = lines.iter().map(|l| without_level(l)).collect();
+    let schedule = messages
+        .iter()
+        .find(|l| l.starts_with("schedule "))
+        .ok_or("no schedule line")?;
+    let [_, base, cap, milli, "none"] = schedule.split_whitespace().collect::<Vec<_>>()[..] else {
+        return Err(format!(
+            "unreadable schedule line '{schedule}' (expected 'schedule <base> <cap> <factor> none')"
+        ));
+    };
+    let backoff = Backoff::new(
+        number(base)?,
+        number(cap)?,
+        Factor::from_milli(number(milli)?),
+        Jitter::None,
+    )
+    .map_err(|e| e.to_string())?;
+
+    let mut outages = Vec::new();
+    let mut current = Outage {
+        before_session: None,
+        retries_before: 0,
+        slept: Vec::new(),
+    };
+    let mut retries = 0u32;
+    let (mut sessions, mut failed, mut resets) = (0u32, 0usize, 0usize);
+    for message in &messages {
+        if let Some(rest) = message.strip_prefix("sleeping ") {
+            let ms: u32 = number(rest.split_whitespace().next().unwrap_or(""))?;
+            retries = retries.saturating_add(1);
+            current.slept.push(ms);
+        } else if message.starts_with("connect ") && message.contains(" failed") {
+            failed += 1;
+        } else if message.starts_with("session ") && message.contains(" up on attempt ") {
+            sessions += 1;
+            current.before_session = Some(sessions);
+            outages.push(std::mem::replace(
+                &mut current,
+                Outage {
+                    before_session: None,
+                    retries_before: retries,
+                    slept: Vec::new(),
+                },
+            ));
+        } else if message.starts_with("session ") && message.ends_with(": schedule reset") {
+            resets += 1;
+            retries = 0;
+            current.retries_before = 0;
+        }
+    }
+
+    let show = |slept: &[u32]| {
+        let ms: Vec<String> = slept.iter().map(u32::to_string).collect();
+        format!("[{}]", ms.join(", "))
+    };
+    for outage in &outages {
+        let expected: Vec<u32> = (1..)
+            .map(|n| backoff.delay_ms(outage.retries_before.saturating_add(n)))
+            .take(outage.slept.len())
+            .collect();
+        if outage.slept != expected {
+            let session = outage.before_session.unwrap_or(0);
+            let how = if outage.retries_before == 0 && session > 1 {
+                format!(
+                    "the schedule was reset after session {}, so it restarts at the base delay \
+                     and doubles up to the cap",
+                    session - 1
+                )
+            } else if outage.retries_before == 0 {
+                "the schedule starts at the base delay and doubles up to the cap".to_string()
+            } else {
+                format!(
+                    "session {} logged no schedule reset, so the schedule carries on from retry {}",
+                    session - 1,
+                    outage.retries_before + 1
+                )
+            };
+            return Err(format!(
+                "before session {session} it slept {} ms, expected {} ms: {how}",
+                show(&outage.slept),
+                show(&expected)
+            ));
+        }
+    }
+    if !current.slept.is_empty() {
+        return Err(format!(
+            "it slept {} ms after its last session, and no session followed",
+            show(&current.slept)
+        ));
+    }
+    let slept = outages.iter().map(|o| o.slept.len()).sum::<usize>();
+    if slept != failed {
+        return Err(format!(
+            "{failed} failed connects but {slept} sleeps: a retry forever sleeps after each"
+        ));
+    }
+    if sessions < 2 {
+        return Err(format!(
+            "{sessions} session(s) came up, expected at least 2"
+        ));
+    }
+    let restarted = outages
+        .iter()
+        .filter(|o| {
+            o.retries_before == 0 && o.before_session.is_some_and(|s| s > 1) && !o.slept.is_empty()
+        })
+        .count();
+    if restarted < 2 {
+        return Err(format!(
+            "{restarted} outage(s) after a stable session, expected at least 2 whose delays \
+             restart at the base ({resets} schedule reset(s) logged)"
+        ));
+    }
+    let cap = backoff.cap_ms();
+    if !outages
+        .iter()
+        .any(|o| o.slept.iter().filter(|&&ms| ms == cap).count() >= 2)
+    {
+        return Err(format!(
+            "no outage reached the cap of {cap} ms and stayed there for a second retry"
+        ));
+    }
+    let tally =
+        format!("supervisor done: {sessions} sessions, {failed} failed connects, {resets} resets");
+    if !messages.contains(&tally.as_str()) {
+        return Err(format!("it never logged '{tally}'"));
+    }
+    let shown: Vec<String> = outages
+        .iter()
+        .map(|o| {
+            let how = match (o.retries_before, o.before_session) {
+                (0, Some(1)) => "from the start",
+                (0, _) => "restarted",
+                _ => "carried on",
+            };
+            format!("{} ms {how}", show(&o.slept))
+        })
+        .collect();
+    Ok(shown.join(", "))
 }
 
 fn expect_status(run: &qemu::Run, expected: i32, what: &str, board: Board) -> Result<(), String> {
@@ -289,4 +469,155 @@ fn host_sequence(words: &[&str]) -> Result<String, String> {
         .map(|_| state.next_delay_ms(&backoff, &mut rng).to_string())
         .collect();
     Ok(format!("[{}]", delays.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_reconnect;
+
+    /// `reconnect`'s log as QEMU prints it on either board.
+    const LOG: &str = "\
+schedule 10 80 2000 none
+INFO  connect 1 failed: Refused
+INFO  sleeping 10 ms before the next attempt
+INFO  connect 2 failed: Refused
+INFO  sleeping 20 ms before the next attempt
+INFO  connect 3 failed: Refused
+INFO  sleeping 40 ms before the next attempt
+INFO  connect 4 failed: Refused
+INFO  sleeping 80 ms before the next attempt
+INFO  connect 5 failed: Refused
+INFO  sleeping 80 ms before the next attempt
+INFO  connect 6 failed: Refused
+INFO  sleeping 80 ms before the next attempt
+INFO  session 1 up on attempt 7, 310 ms slept since the schedule started
+INFO  session 1 message 1
+INFO  session 1 message 2
+INFO  session 1 message 3
+INFO  session 1 stable after 3 messages: schedule reset
+INFO  session 1 message 4
+INFO  session 1 dropped after 4 messages
+INFO  connect 1 failed: Refused
+INFO  sleeping 10 ms before the next attempt
+INFO  connect 2 failed: Refused
+INFO  sleeping 20 ms before the next attempt
+INFO  session 2 up on attempt 3, 30 ms slept since the schedule started
+INFO  session 2 message 1
+INFO  session 2 dropped after 1 message
+INFO  connect 4 failed: Refused
+INFO  sleeping 40 ms before the next attempt
+INFO  connect 5 failed: Refused
+INFO  sleeping 80 ms before the next attempt
+INFO  session 3 up on attempt 6, 150 ms slept since the schedule started
+INFO  session 3 message 1
+INFO  session 3 message 2
+INFO  session 3 message 3
+INFO  session 3 stable after 3 messages: schedule reset
+INFO  session 3 dropped after 3 messages
+INFO  connect 1 failed: Refused
+INFO  sleeping 10 ms before the next attempt
+INFO  connect 2 failed: Refused
+INFO  sleeping 20 ms before the next attempt
+INFO  connect 3 failed: Refused
+INFO  sleeping 40 ms before the next attempt
+INFO  session 4 up on attempt 4, 70 ms slept since the schedule started
+INFO  session 4 message 1
+INFO  session 4 message 2
+INFO  session 4 message 3
+INFO  session 4 stable after 3 messages: schedule reset
+INFO  session 4 dropped after 3 messages
+supervisor done: 4 sessions, 13 failed connects, 3 resets";
+
+    fn check(log: &str) -> Result<String, String> {
+        check_reconnect(&log.lines().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    /// `log` with the `n`th (from 1) line holding `from` changed to hold `to`.
+    fn edited(log: &str, n: usize, from: &str, to: &str) -> String {
+        let mut seen = 0;
+        log.lines()
+            .map(|line| {
+                if line.contains(from) {
+                    seen += 1;
+                    if seen == n {
+                        return line.replace(from, to);
+                    }
+                }
+                line.to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_firmware_log_passes() {
+        assert_eq!(
+            check(LOG).unwrap(),
+            "[10, 20, 40, 80, 80, 80] ms from the start, [10, 20] ms restarted, \
+             [40, 80] ms carried on, [10, 20, 40] ms restarted"
+        );
+    }
+
+    #[test]
+    fn delays_that_do_not_restart_after_a_reset_fail() {
+        // Before session 2 the schedule carried on: 80, 80 instead of 10, 20.
+        let log = edited(LOG, 2, "sleeping 10 ms", "sleeping 80 ms");
+        let log = edited(&log, 2, "sleeping 20 ms", "sleeping 80 ms");
+        let error = check(&log).unwrap_err();
+        assert_eq!(
+            error,
+            "before session 2 it slept [80, 80] ms, expected [10, 20] ms: the schedule was reset \
+             after session 1, so it restarts at the base delay and doubles up to the cap"
+        );
+    }
+
+    #[test]
+    fn delays_that_restart_without_a_reset_fail() {
+        let log = LOG.replacen(
+            "INFO  session 1 stable after 3 messages: schedule reset\n",
+            "",
+            1,
+        );
+        let error = check(&log).unwrap_err();
+        assert!(
+            error.starts_with("before session 2 it slept [10, 20] ms, expected [80, 80] ms")
+                && error.contains("session 1 logged no schedule reset"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_schedule_reset_after_a_flap_fails() {
+        // A supervisor that resets on every connect: 10 ms after the flap, not 40.
+        let error = check(&edited(LOG, 2, "sleeping 40 ms", "sleeping 10 ms")).unwrap_err();
+        assert_eq!(
+            error,
+            "before session 3 it slept [10, 80] ms, expected [40, 80] ms: session 2 logged no \
+             schedule reset, so the schedule carries on from retry 3"
+        );
+    }
+
+    #[test]
+    fn a_missing_sleep_a_missing_session_or_a_missing_tally_fails() {
+        let no_sleep = LOG.replacen("INFO  sleeping 80 ms before the next attempt\n", "", 1);
+        assert!(
+            check(&no_sleep)
+                .unwrap_err()
+                .contains("13 failed connects but 12 sleeps")
+        );
+        let no_tally = LOG.replace("13 failed connects", "12 failed connects");
+        assert!(check(&no_tally).unwrap_err().contains("never logged"));
+        let one_session: String = LOG.lines().take(20).collect::<Vec<_>>().join("\n");
+        assert!(
+            check(&one_session)
+                .unwrap_err()
+                .contains("1 session(s) came up")
+        );
+        let jittered = LOG.replace("2000 none", "2000 equal");
+        assert!(
+            check(&jittered)
+                .unwrap_err()
+                .contains("unreadable schedule line")
+        );
+    }
 }

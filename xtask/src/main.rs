@@ -19,8 +19,10 @@ usage: cargo xtask <task>
 
 tasks:
   ci                        every check and test, host and firmware: what CI runs
-  firmware --board BOARD    build the firmware, run it in QEMU, print its log, exit with its
-                            status (BOARD: lm3s6965evb or microbit)
+  firmware --board BOARD [--bin NAME]
+                            build the firmware, run binary NAME (default sensor; or checks,
+                            failing, reconnect) in QEMU, print its log, exit with its status
+                            (BOARD: lm3s6965evb or microbit)
   size                      flash and RAM of the firmware, and the flash the retry engine adds
   mutants                   mutation testing of the core (slow; not part of ci)
   bench                     the host benchmarks beside backon, backoff and exponential-backoff";
@@ -29,7 +31,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["ci"] => ci(),
-        ["firmware", "--board", board] => return firmware(board),
+        ["firmware", ref options @ ..] => return firmware(options),
         ["size"] => Thumb::ensure().and_then(size::report),
         ["mutants"] => mutants::run(&firmware::root()),
         ["bench"] => bench::run(&firmware::root()),
@@ -51,11 +53,20 @@ fn main() -> ExitCode {
     }
 }
 
-/// `cargo xtask firmware --board BOARD`: exits with the firmware's own status.
-fn firmware(board: &str) -> ExitCode {
+/// `cargo xtask firmware --board BOARD [--bin NAME]`: exits with the firmware's own status.
+fn firmware(options: &[&str]) -> ExitCode {
+    let (board, bin) = match *options {
+        ["--board", board] => (board, "sensor"),
+        ["--board", board, "--bin", bin] | ["--bin", bin, "--board", board] => (board, bin),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let run = firmware::board(board)
-        .and_then(|board| Ok((board, Thumb::ensure()?)))
-        .and_then(|(board, thumb)| firmware::run_bin(thumb, board, "sensor"));
+        .and_then(|board| Ok((board, firmware::bin(bin)?)))
+        .and_then(|(board, bin)| Ok((board, bin, Thumb::ensure()?)))
+        .and_then(|(board, bin, thumb)| firmware::run_bin(thumb, board, bin));
     match run {
         Ok(run) => ExitCode::from(u8::try_from(run.status).unwrap_or(1)),
         Err(failure) => {
