@@ -1,5 +1,6 @@
 //! Log lines on stderr in the seed's format: `2026-11-28 12:00:00,123 | INFO | message`.
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How serious a log line is; named as Python's `logging` names them.
@@ -20,7 +21,9 @@ pub fn log(level: Level, message: &str) {
         Level::Warning => "WARNING",
         Level::Error => "ERROR",
     };
-    eprintln!("{} | {level} | {message}", timestamp(SystemTime::now()));
+    // One write for the whole line: stderr is unbuffered, and a run may log millions of lines.
+    let line = format!("{} | {level} | {message}\n", timestamp(SystemTime::now()));
+    let _ = std::io::stderr().write_all(line.as_bytes());
 }
 
 /// `YYYY-MM-DD HH:MM:SS,mmm` in UTC.
