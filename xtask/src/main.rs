@@ -110,14 +110,13 @@ const HOST_STEPS: &[Step] = &[
         target_dir: None,
     },
     Step {
-        what: "lints with the core's defmt feature",
+        what: "lints with every feature of the core",
         args: &[
             "clippy",
             "--package",
-            "embedded-retry",
+            CORE,
             "--all-targets",
-            "--features",
-            "defmt",
+            "--all-features",
             "--",
             "-D",
             "warnings",
@@ -150,6 +149,42 @@ const HOST_STEPS: &[Step] = &[
         target_dir: None,
     },
     Step {
+        what: "the core's tests with every feature (the adapters' doctests included)",
+        args: &["test", "--package", CORE, "--all-features"],
+        env: &[],
+        target_dir: None,
+    },
+    Step {
+        what: "the tokio example, on tokio's real timer",
+        args: &[
+            "run",
+            "--quiet",
+            "--package",
+            CORE,
+            "--example",
+            "tokio_retry",
+            "--features",
+            "tokio",
+        ],
+        env: &[],
+        target_dir: None,
+    },
+    Step {
+        what: "the std example, sleeping the thread",
+        args: &[
+            "run",
+            "--quiet",
+            "--package",
+            CORE,
+            "--example",
+            "std_blocking",
+            "--features",
+            "std",
+        ],
+        env: &[],
+        target_dir: None,
+    },
+    Step {
         what: "the package as crates.io would take it",
         // Builds the crate from its `.crate`, as `cargo publish` does. `--allow-dirty`: the other
         // steps check the working tree as it is, uncommitted edits included, and so does this
@@ -176,6 +211,7 @@ fn ci() -> Result<(), String> {
         firmware::run_step(command, step.what)?;
     }
     package_tests(&cargo)?;
+    no_adapter_without_its_feature(&cargo)?;
 
     println!("xtask: firmware formatting");
     let mut command = Command::new(&cargo);
@@ -206,6 +242,45 @@ fn ci() -> Result<(), String> {
     size::report(thumb)?;
     println!("xtask ci: all passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// The core's dependency tree without features holds none of the adapters' crates: they enter
+/// only a build that asks for them.
+fn no_adapter_without_its_feature(cargo: &str) -> Result<(), String> {
+    println!("xtask: the core without features depends on no adapter's crate (cargo tree)");
+    let output = Command::new(cargo)
+        .args([
+            "tree",
+            "--package",
+            CORE,
+            "--edges",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let tree = String::from_utf8_lossy(&output.stdout);
+    let adapters = ["tokio", "embassy-time", "log", "tracing"];
+    let found: Vec<&str> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| adapters.contains(name))
+        .collect();
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the core without features depends on {}",
+            found.join(", ")
+        ))
+    }
 }
 
 /// The core's own tests, run from its `.crate` alone: what a user who downloads the package gets,
