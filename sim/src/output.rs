@@ -1,7 +1,8 @@
-//! Writing the report so that a failed write never leaves a partial or clobbered file.
+//! Writing a file so that a failed write never leaves a partial or clobbered one: into a
+//! temporary file beside it, renamed over it once complete.
 
-use std::fs;
-use std::io::{self, Write};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// Where a report goes.
@@ -13,85 +14,195 @@ pub enum Target {
     File(PathBuf),
 }
 
-/// A report that could not be written, with the path it was for.
-#[derive(Debug)]
+/// A file that could not be written: the path as it was given, and why, in plain words.
+#[derive(Debug, PartialEq, Eq)]
 pub struct WriteError {
-    /// The path that could not be written or created.
+    /// The path as the user gave it.
     pub path: PathBuf,
-    /// What went wrong.
-    pub source: io::Error,
+    /// Why, naming the part of the path at fault: `out is a file, not a folder`.
+    pub why: String,
 }
 
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot write {}: {}", self.path.display(), self.source)
+        write!(f, "cannot write {}: {}", self.path.display(), self.why)
     }
 }
 
-impl std::error::Error for WriteError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
+impl std::error::Error for WriteError {}
+
+/// An operating system error in plain words, without its number.
+pub fn plain(error: &io::Error) -> String {
+    use io::ErrorKind::{
+        IsADirectory, NotADirectory, PermissionDenied, QuotaExceeded, ReadOnlyFilesystem,
+        StorageFull,
+    };
+    match error.kind() {
+        PermissionDenied => "permission denied".into(),
+        ReadOnlyFilesystem => "the file system is read-only".into(),
+        StorageFull => "the disk is full".into(),
+        QuotaExceeded => "the disk quota is used up".into(),
+        NotADirectory => "a part of the path is a file, not a folder".into(),
+        IsADirectory => "it is a folder, not a file".into(),
+        _ => {
+            let text = error.to_string();
+            let text = text.split(" (os error").next().unwrap_or_default();
+            let mut chars = text.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
     }
 }
 
-/// Writes `contents` to `path` atomically: into a new temporary file beside it, flushed to
-/// disk, then renamed over `path`. Missing parent folders are created.
+/// A file being written: its contents go to a new temporary file beside it, which
+/// [`commit`](Self::commit) flushes to disk and renames over it. Dropped without a commit, the
+/// temporary file is removed and an existing file is left as it was.
 ///
-/// A symlink at `path` is followed, so its target is replaced and the link kept. An existing
-/// file's permissions carry over to the new one. On any failure the temporary file is removed
-/// and an existing file at `path` is left as it was (parent folders created for it stay).
+/// A symlink at the path is followed, so its target is replaced and the link kept. An existing
+/// file's permissions carry over to the new one. Missing parent folders are created (and stay,
+/// whatever happens to the file).
+#[derive(Debug)]
+pub struct AtomicFile {
+    given: PathBuf,
+    target: PathBuf,
+    temporary: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`: checks it can be, creates its folders and the temporary file.
+    ///
+    /// # Errors
+    /// A [`WriteError`] naming `path` as given and what is in the way.
+    pub fn create(path: &Path) -> Result<Self, WriteError> {
+        let fail = |why: String| WriteError {
+            path: path.to_path_buf(),
+            why,
+        };
+        if let Some(file) = ancestor_that_is_a_file(path) {
+            return Err(fail(format!("{} is a file, not a folder", file.display())));
+        }
+        let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let target = if is_symlink {
+            fs::canonicalize(path).map_err(|e| fail(plain(&e)))?
+        } else {
+            path.to_path_buf()
+        };
+        if target.file_name().is_none() {
+            return Err(fail("the path does not name a file".into()));
+        }
+        let existing = fs::metadata(&target).ok();
+        if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
+            return Err(fail(format!("{} is a folder, not a file", path.display())));
+        }
+        let parent = match target.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        fs::create_dir_all(parent).map_err(|e| {
+            fail(format!(
+                "the folder {} cannot be created: {}",
+                parent.display(),
+                plain(&e)
+            ))
+        })?;
+        // A short name of our own, so that a long report name cannot make it too long.
+        let temporary = parent.join(format!(".report-{}.tmp", std::process::id()));
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+            .map_err(|e| {
+                fail(format!(
+                    "no new file can be made in {}: {}",
+                    parent.display(),
+                    plain(&e)
+                ))
+            })?;
+        let this = AtomicFile {
+            given: path.to_path_buf(),
+            target,
+            temporary,
+            file: Some(BufWriter::new(file)),
+        };
+        if let (Some(metadata), Some(file)) = (existing, &this.file) {
+            file.get_ref()
+                .set_permissions(metadata.permissions())
+                .map_err(|e| this.failed(&e))?;
+        }
+        Ok(this)
+    }
+
+    /// A [`WriteError`] for this file, from an error met while writing it.
+    pub fn failed(&self, error: &io::Error) -> WriteError {
+        WriteError {
+            path: self.given.clone(),
+            why: plain(error),
+        }
+    }
+
+    /// Flushes everything written to disk and puts the file in place.
+    ///
+    /// # Errors
+    /// A [`WriteError`]; the temporary file is removed and an existing file kept.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        let placed = self
+            .file
+            .take()
+            .ok_or_else(closed)
+            .and_then(|writer| writer.into_inner().map_err(io::IntoInnerError::into_error))
+            .and_then(|file| file.sync_all())
+            .and_then(|()| fs::rename(&self.temporary, &self.target));
+        placed.map_err(|e| self.failed(&e))
+    }
+
+    fn open(&mut self) -> io::Result<&mut BufWriter<File>> {
+        self.file.as_mut().ok_or_else(closed)
+    }
+}
+
+fn closed() -> io::Error {
+    io::Error::other("the file was closed")
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.open()?.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.open()?.flush()
+    }
+}
+
+impl Drop for AtomicFile {
+    /// Removes the temporary file unless it was renamed into place.
+    fn drop(&mut self) {
+        if self.temporary.exists() {
+            drop(self.file.take());
+            let _ = fs::remove_file(&self.temporary);
+        }
+    }
+}
+
+/// The nearest existing folder above `path` that is a file instead, if there is one.
+fn ancestor_that_is_a_file(path: &Path) -> Option<&Path> {
+    path.ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .find_map(|a| fs::metadata(a).ok().map(|m| (a, m)))
+        .and_then(|(a, metadata)| (!metadata.is_dir()).then_some(a))
+}
+
+/// Writes `contents` to `path` through an [`AtomicFile`].
 ///
 /// # Errors
-/// A [`WriteError`] naming the path that failed.
+/// A [`WriteError`] naming `path` as given; an existing file is left as it was.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    let fail = |path: &Path, source| WriteError {
-        path: path.to_path_buf(),
-        source,
-    };
-    let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    let target = if is_symlink {
-        fs::canonicalize(path).map_err(|e| fail(path, e))?
-    } else {
-        path.to_path_buf()
-    };
-    if target.file_name().is_none() {
-        return Err(fail(
-            path,
-            io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file"),
-        ));
-    }
-    let existing = fs::metadata(&target).ok();
-    if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
-        return Err(fail(
-            path,
-            io::Error::new(io::ErrorKind::IsADirectory, "it is a directory"),
-        ));
-    }
-    let parent = match target.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
-
-    // A short name of our own, so that a long report name cannot make it too long.
-    let temporary = parent.join(format!(".report-{}.tmp", std::process::id()));
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temporary)
-        .map_err(|e| fail(&temporary, e))?;
-    let written = file
-        .write_all(contents)
-        .and_then(|()| match &existing {
-            Some(metadata) => file.set_permissions(metadata.permissions()),
-            None => Ok(()),
-        })
-        .and_then(|()| file.sync_all())
-        .and_then(|()| fs::rename(&temporary, &target));
-    written.map_err(|e| {
-        let _ = fs::remove_file(&temporary);
-        fail(path, e)
-    })
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(contents).map_err(|e| file.failed(&e))?;
+    file.commit()
 }
 
 #[cfg(test)]
@@ -156,21 +267,53 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_in_the_way_is_an_error_naming_it() {
+    fn a_folder_in_the_way_is_named() {
         let dir = scratch("dir");
         let error = write_atomically(&dir, b"x").unwrap_err();
         assert_eq!(error.path, dir);
-        assert!(error.to_string().contains("directory"));
+        assert_eq!(
+            error.why,
+            format!("{} is a folder, not a file", dir.display())
+        );
     }
 
     #[test]
-    fn a_parent_that_is_a_file_is_an_error_and_leaves_it_alone() {
+    fn a_parent_that_is_a_file_is_named_and_left_alone() {
         let dir = scratch("parent");
         let file = dir.join("plain");
         fs::write(&file, b"keep").unwrap();
-        let error = write_atomically(&file.join("report.json"), b"x").unwrap_err();
-        assert_eq!(error.path, file);
+        let path = file.join("deeper/report.json");
+        let error = write_atomically(&path, b"x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot write {}: {} is a file, not a folder",
+                path.display(),
+                file.display()
+            )
+        );
         assert_eq!(fs::read(&file).unwrap(), b"keep");
         assert_eq!(entries(&dir), ["plain"]);
+    }
+
+    #[test]
+    fn an_unfinished_file_leaves_nothing_behind() {
+        let dir = scratch("dropped");
+        let path = dir.join("report.json");
+        fs::write(&path, b"earlier").unwrap();
+        let mut file = AtomicFile::create(&path).unwrap();
+        file.write_all(b"half a rep").unwrap();
+        assert_eq!(entries(&dir).len(), 2);
+        drop(file);
+        assert_eq!(entries(&dir), ["report.json"]);
+        assert_eq!(fs::read(&path).unwrap(), b"earlier");
+    }
+
+    #[test]
+    fn system_errors_in_plain_words() {
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(plain(&denied), "permission denied");
+        let other = io::Error::from_raw_os_error(2);
+        assert_eq!(plain(&other), "no such file or directory");
     }
 }

@@ -1,107 +1,64 @@
 //! The `sim` binary as a user runs it: exit status, stdout, stderr and the report on disk.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Stdio;
 use std::time::Instant;
 
-use serde_json::Value;
+use common::{Ran, assert_has, column, files, read_json, sim, sim_report, sim_to, workdir};
+use serde_json::{Value, json};
 
-/// A fresh, empty working directory for one run.
-fn workdir() -> PathBuf {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("sim-cli-{}-{n}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn sim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sim"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn report(path: &Path) -> Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn delays(report: &Value) -> Vec<Option<u64>> {
-    report["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.get("delay_ms").map(|d| d.as_u64().unwrap()))
-        .collect()
-}
+const DEFAULT_REPORT: &str = "data/retry_report.json";
 
 /// Every file under `dir`, with its contents.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.push((path.clone(), fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    let read = |path: PathBuf| (path.clone(), fs::read(&path).unwrap());
+    files(dir).into_iter().map(read).collect()
 }
 
 #[test]
 fn the_default_run_succeeds_after_300_ms_and_writes_the_report() {
     let dir = workdir();
-    let out = sim(&dir, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ran = sim(&dir, &[]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert_eq!(
-        stdout(&out),
+        ran.stdout,
         "Success after 3 attempts (total delay: 300 ms)\n"
     );
-    let r = report(&dir.join("data/retry_report.json"));
-    assert_eq!(r["schema_version"], 3);
-    assert_eq!(r["status"], "success");
-    assert_eq!(r["stop_reason"], "success");
-    assert_eq!(
-        r["result"],
-        serde_json::json!({"result": "success", "total_calls": 3})
+    let r = read_json(&dir.join(DEFAULT_REPORT));
+    assert_has(
+        &r,
+        json!({
+            "schema_version": 3, "status": "success", "stop_reason": "success",
+            "result": {"result": "success", "total_calls": 3},
+            "total_attempts": 3, "total_delay_ms": 300, "max_attempts": 5, "error": null,
+            "clock": "mock",
+        }),
     );
-    assert_eq!(delays(&r), [Some(100), Some(200), None]);
-    assert_eq!(r["attempts"][0]["error"], "Simulated failure #1");
-    assert_eq!(r["attempts"][1]["error"], "Simulated failure #2");
-    assert!(r["attempts"][2].get("error").is_none());
-    let started: Vec<u64> = (0..3)
-        .map(|i| r["attempts"][i]["elapsed_ms"].as_u64().unwrap())
-        .collect();
-    assert_eq!(started, [0, 100, 300]);
-    assert_eq!(r["total_attempts"], 3);
-    assert_eq!(r["total_delay_ms"], 300);
-    assert_eq!(r["max_attempts"], 5);
-    assert_eq!(r["error"], Value::Null);
-    assert_eq!(r["clock"], "mock");
-    assert_eq!(r["policy"]["seed"], Value::Null);
-    assert_eq!(r["policy"]["jitter"], "none");
-    assert_eq!(r["policy"]["factor"], 2.0);
+    assert_has(
+        &r["policy"],
+        json!({"seed": null, "jitter": "none", "factor": 2.0}),
+    );
+    let attempts = &r["attempts"];
+    assert_eq!(
+        column(attempts, "delay_ms"),
+        [json!(100), json!(200), Value::Null]
+    );
+    assert_eq!(
+        column(attempts, "error"),
+        [
+            json!("Simulated failure #1"),
+            json!("Simulated failure #2"),
+            Value::Null
+        ]
+    );
+    assert_eq!(column(attempts, "elapsed_ms"), [0, 100, 300]);
 
     // Log lines on stderr carry a timestamp and a level.
-    let logs = stderr(&out);
-    let line = logs
+    let line = ran
+        .stderr
         .lines()
         .find(|l| l.contains("Attempt 1/5 failed"))
         .unwrap();
@@ -113,118 +70,114 @@ fn the_default_run_succeeds_after_300_ms_and_writes_the_report() {
     );
 
     // Deterministic: a second run writes the same bytes.
-    let first = fs::read(dir.join("data/retry_report.json")).unwrap();
+    let first = fs::read(dir.join(DEFAULT_REPORT)).unwrap();
     sim(&dir, &[]);
-    assert_eq!(fs::read(dir.join("data/retry_report.json")).unwrap(), first);
+    assert_eq!(fs::read(dir.join(DEFAULT_REPORT)).unwrap(), first);
 }
 
 #[test]
-fn running_out_of_attempts_exits_1_with_the_full_log() {
-    let dir = workdir();
-    let out = sim(&dir, &["--fail-count", "10", "--max-attempts", "3"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stdout(&out),
-        "Failed after 3 attempts (total delay: 300 ms)\n"
-    );
-    let r = report(&dir.join("data/retry_report.json"));
-    assert_eq!(r["status"], "failed");
-    assert_eq!(r["stop_reason"], "attempts_exhausted");
-    assert_eq!(r["result"], Value::Null);
-    assert_eq!(r["total_attempts"], 3);
-    assert_eq!(r["total_delay_ms"], 300);
-    assert_eq!(delays(&r), [Some(100), Some(200), None]);
-    assert_eq!(r["error"], "Simulated failure #3");
-    assert_eq!(r["attempts"][2]["status"], "failed");
-}
-
-#[test]
-fn max_retries_is_the_seeds_name_for_max_attempts() {
-    let dir = workdir();
-    let out = sim(&dir, &["--fail-count", "10", "--max-retries", "4"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        report(&dir.join("data/retry_report.json"))["total_attempts"],
-        4
-    );
-}
-
-#[test]
-fn a_non_retryable_error_stops_the_run() {
-    let dir = workdir();
-    let out = sim(&dir, &["--fail-count", "10", "--non-retryable-at", "2"]);
-    assert_eq!(out.status.code(), Some(1));
-    let r = report(&dir.join("data/retry_report.json"));
-    assert_eq!(r["stop_reason"], "not_retryable");
-    assert_eq!(r["attempts"][1]["status"], "not_retryable");
-    assert_eq!(r["error"], "Simulated non-retryable failure #2");
-    assert_eq!(delays(&r), [Some(100), None]);
+fn failures_exit_1_with_the_full_log() {
+    for (args, summary, expected) in [
+        (
+            &["--fail-count", "10", "--max-attempts", "3"][..],
+            "Failed after 3 attempts (total delay: 300 ms)\n",
+            json!({
+                "status": "failed", "stop_reason": "attempts_exhausted", "result": null,
+                "total_attempts": 3, "total_delay_ms": 300, "error": "Simulated failure #3",
+            }),
+        ),
+        // The seed's name for the attempt limit.
+        (
+            &["--fail-count", "10", "--max-retries", "4"][..],
+            "Failed after 4 attempts (total delay: 700 ms)\n",
+            json!({"total_attempts": 4, "max_attempts": 4}),
+        ),
+        (
+            &["--fail-count", "10", "--non-retryable-at", "2"][..],
+            "Failed after 2 attempts (total delay: 100 ms)\n",
+            json!({
+                "stop_reason": "not_retryable",
+                "error": "Simulated non-retryable failure #2",
+            }),
+        ),
+    ] {
+        let dir = workdir();
+        let ran = sim(&dir, args);
+        assert_eq!(
+            (ran.code, ran.stdout.as_str()),
+            (Some(1), summary),
+            "{args:?}"
+        );
+        let r = read_json(&dir.join(DEFAULT_REPORT));
+        assert_has(&r, expected);
+        // The last call's entry says how it failed, with no sleep after it.
+        let last = r["attempts"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["decision"], "stop", "{args:?}");
+        assert!(last.get("delay_ms").is_none(), "{args:?}");
+    }
 }
 
 #[test]
 fn jitter_is_reproducible_for_a_seed() {
-    let dir = workdir();
-    let run = |seed: &str, name: &str| {
-        let path = dir.join(name);
+    let run = |seed: &str| {
         let args = [
             "--jitter",
             "full",
-            "--seed",
-            seed,
             "--fail-count",
             "6",
             "--max-attempts",
             "8",
         ];
-        let out = sim(
-            &dir,
-            &[&args[..], &["--output", path.to_str().unwrap()]].concat(),
+        let ran = sim(
+            &workdir(),
+            &[&args[..], &["--seed", seed, "--output", "-"]].concat(),
         );
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        fs::read(path).unwrap()
+        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+        ran.stdout
     };
-    let first = run("7", "a.json");
-    assert_eq!(first, run("7", "b.json"));
-    assert_ne!(first, run("8", "c.json"));
-    let r: Value = serde_json::from_slice(&first).unwrap();
-    assert_eq!(r["policy"]["seed"], 7);
-    assert_eq!(r["policy"]["jitter"], "full");
+    let first = run("7");
+    assert_eq!(first, run("7"));
+    assert_ne!(first, run("8"));
+    let r: Value = serde_json::from_str(&first).unwrap();
+    assert_has(&r["policy"], json!({"seed": 7, "jitter": "full"}));
     // Full jitter: each delay within [0, 100 * 2^(n-1)].
-    for (n, d) in delays(&r).into_iter().flatten().enumerate() {
-        assert!(d <= 100 << n, "retry {}: {d}", n + 1);
+    for (n, d) in column(&r["attempts"], "delay_ms").iter().enumerate() {
+        assert!(
+            d.is_null() || d.as_u64().unwrap() <= 100 << n,
+            "retry {}: {d}",
+            n + 1
+        );
     }
 }
 
 #[test]
 fn without_a_seed_a_jittered_run_records_the_one_it_picked() {
-    let dir = workdir();
-    let out = sim(&dir, &["--jitter", "equal"]);
-    assert_eq!(out.status.code(), Some(0));
-    let r = report(&dir.join("data/retry_report.json"));
-    let seed = r["policy"]["seed"].as_u64().unwrap();
+    let (code, r) = sim_report(&["--jitter", "equal"]);
+    assert_eq!(code, Some(0));
+    let seed = r["policy"]["seed"].as_u64().unwrap().to_string();
     // Running again with that seed repeats the delays.
-    let again = workdir();
-    sim(&again, &["--jitter", "equal", "--seed", &seed.to_string()]);
+    let (_, again) = sim_report(&["--jitter", "equal", "--seed", &seed]);
     assert_eq!(
-        delays(&report(&again.join("data/retry_report.json"))),
-        delays(&r)
+        column(&again["attempts"], "delay_ms"),
+        column(&r["attempts"], "delay_ms")
     );
 }
 
 #[test]
 fn a_report_on_stdout_is_valid_json_and_the_summary_moves_to_stderr() {
     let dir = workdir();
-    let out = sim(&dir, &["--output", "-"]);
-    assert_eq!(out.status.code(), Some(0));
-    let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(r["total_delay_ms"], 300);
-    assert!(stderr(&out).contains("Success after 3 attempts (total delay: 300 ms)"));
+    let ran = sim(&dir, &["--output", "-"]);
+    assert_eq!(ran.code, Some(0));
+    assert_eq!(ran.report()["total_delay_ms"], 300);
+    assert!(
+        ran.stderr
+            .contains("Success after 3 attempts (total delay: 300 ms)")
+    );
     assert!(snapshot(&dir).is_empty());
 }
 
 #[test]
 fn delays_accept_milliseconds_seconds_minutes_hours_and_bare_seconds() {
-    let dir = workdir();
     for (args, expected) in [
         (&["--base-delay", "250ms"][..], [250, 500]),
         (&["--base-delay", "0.1"][..], [100, 200]),
@@ -242,111 +195,145 @@ fn delays_accept_milliseconds_seconds_minutes_hours_and_bare_seconds() {
             [30_000, 36_000],
         ),
     ] {
-        let out = sim(&dir, &[args, &["--output", "-"]].concat());
-        let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let (_, r) = sim_report(args);
         assert_eq!(
-            delays(&r),
-            [Some(expected[0]), Some(expected[1]), None],
+            column(&r["attempts"], "delay_ms"),
+            [json!(expected[0]), json!(expected[1]), Value::Null],
             "{args:?}"
         );
+        assert_eq!(r["policy"]["base_delay_ms"], expected[0], "{args:?}");
     }
 }
 
-/// Bad invocations, each with the flag (or path) its one-line error must name.
-fn bad_invocations() -> Vec<(Vec<&'static str>, &'static str)> {
-    let mut cases: Vec<(Vec<&str>, &str)> = Vec::new();
-    // Negative, fractional, overflowing, non-numeric and empty values for every numeric flag.
-    let numeric: [(&str, [&str; 5]); 8] = [
-        ("--max-attempts", ["-1", "2.5", "4294967296", "five", ""]),
+/// Invalid values, each refused for every flag of its kind.
+const BAD_COUNTS: [&str; 5] = ["-1", "2.5", "99999999999999999999", "five", ""];
+const BAD_DURATIONS: [&str; 10] = [
+    "-1s",
+    "0.0005",
+    "1.5ms",
+    "0.00001m",
+    "4294968s",
+    "1193.047h",
+    "soon",
+    "5d",
+    "h",
+    "",
+];
+const BAD_FACTORS: [&str; 7] = ["-2", "0.5", "0.999", "1.0001", "4294968", "double", ""];
+
+/// Other bad invocations, one a line (`''` is an empty argument), with what the error names:
+/// the first argument, or what follows `=>`.
+const BAD_INVOCATIONS: &str = "
+    --max-retries -3 => --max-attempts
+    --max-attempts 0
+    --max-attempts forever
+    --max-attempts
+    --log-capacity 1025
+    --base-delay 2s --max-delay 1s
+    --non-retryable-at 0
+    --jitter bogus
+    --jitter Full
+    --jitter ''
+    --output ''
+    --bogus
+    --real-time=yes => --real-time
+    stray
+    --retry-budget 10:5
+    --retry-budget 10:five:1
+    --retry-after-at x:1s
+    --retry-after-at 2:soon
+    --hint-above-cap maybe
+    --max-attempts unlimited --fail-count 4294967295 => --fail-count
+";
+
+/// Bad invocations, each with the flag (or word) its one-line error must name.
+fn bad_invocations() -> Vec<(Vec<String>, String)> {
+    let mut cases = Vec::new();
+    let kinds = [
         (
-            "--fail-count",
-            ["-2", "0.5", "99999999999999999999", "x", ""],
+            &BAD_COUNTS[..],
+            &[
+                "--max-attempts",
+                "--fail-count",
+                "--seed",
+                "--non-retryable-at",
+                "--log-capacity",
+                "--operations",
+            ][..],
         ),
-        ("--base-delay", ["-1", "0.0005", "4294968s", "soon", ""]),
-        ("--op-time", ["-1m", "0.00001m", "1193.047h", "5d", "h"]),
         (
-            "--max-delay",
-            ["-60s", "1.5ms", "99999999999999999999", "1x", ""],
+            &BAD_DURATIONS[..],
+            &[
+                "--base-delay",
+                "--max-delay",
+                "--op-time",
+                "--deadline",
+                "--delay-budget",
+            ][..],
         ),
-        ("--factor", ["-2", "1.0001", "4294968", "double", ""]),
-        ("--seed", ["-7", "1.5", "18446744073709551616", "0x10", ""]),
-        (
-            "--non-retryable-at",
-            ["-1", "1.5", "4294967296", "first", ""],
-        ),
+        (&BAD_FACTORS[..], &["--factor"][..]),
     ];
-    for (flag, values) in numeric {
-        for value in values {
-            cases.push((vec![flag, value], flag));
+    for (values, flags) in kinds {
+        for (flag, value) in flags
+            .iter()
+            .flat_map(|f| values.iter().map(move |v| (f, v)))
+        {
+            cases.push((vec![flag.to_string(), value.to_string()], flag.to_string()));
         }
     }
-    cases.extend([
-        (vec!["--max-retries", "-3"], "--max-attempts"),
-        (vec!["--max-attempts", "0"], "--max-attempts"),
-        (vec!["--max-attempts", "forever"], "--max-attempts"),
-        (vec!["--log-capacity", "1025"], "--log-capacity"),
-        (vec!["--log-capacity", "-1"], "--log-capacity"),
-        (
-            vec!["--base-delay", "2s", "--max-delay", "1s"],
-            "--base-delay",
-        ),
-        (vec!["--factor", "0.5"], "--factor"),
-        (vec!["--factor", "0.999"], "--factor"),
-        (vec!["--non-retryable-at", "0"], "--non-retryable-at"),
-        (vec!["--jitter", "bogus"], "--jitter"),
-        (vec!["--jitter", "Full"], "--jitter"),
-        (vec!["--jitter", ""], "--jitter"),
-        (vec!["--output", ""], "--output"),
-        (vec!["--bogus"], "--bogus"),
-        (vec!["--max-attempts"], "--max-attempts"),
-        (vec!["--real-time=yes"], "--real-time"),
-        (vec!["stray"], "stray"),
-        (vec!["--retry-budget", "10:5"], "--retry-budget"),
-        (vec!["--retry-budget", "10:five:1"], "--retry-budget"),
-        (vec!["--retry-after-at", "x:1s"], "--retry-after-at"),
-        (vec!["--retry-after-at", "2:soon"], "--retry-after-at"),
-        (vec!["--operations", "0"], "--operations"),
-        (vec!["--deadline", "-1s"], "--deadline"),
-        (vec!["--delay-budget", "0.0001"], "--delay-budget"),
-        (vec!["--op-time", "x"], "--op-time"),
-        (vec!["--hint-above-cap", "maybe"], "--hint-above-cap"),
-    ]);
+    // A count the sim cannot honour (the last line) is refused before anything runs, too: the
+    // success would be call 2^32, past any attempt number.
+    for line in BAD_INVOCATIONS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        let (args, named) = line.split_once(" => ").unwrap_or((line, ""));
+        let args: Vec<String> = args
+            .split(' ')
+            .map(|a| {
+                if a == "''" {
+                    String::new()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let named = if named.is_empty() {
+            args[0].clone()
+        } else {
+            named.to_string()
+        };
+        cases.push((args, named));
+    }
     cases
 }
 
 #[test]
 fn an_unlimited_run_keeps_the_last_records_and_counts_every_attempt_and_sleep() {
-    let dir = workdir();
-    let out = sim(
-        &dir,
-        &[
-            "--max-attempts",
-            "unlimited",
-            "--fail-count",
-            "5000",
-            "--max-delay",
-            "1s",
-            "--jitter",
-            "full",
-            "--seed",
-            "3",
-            "--log-capacity",
-            "16",
-        ],
+    let args = [
+        "--max-attempts",
+        "unlimited",
+        "--fail-count",
+        "5000",
+        "--max-delay",
+        "1s",
+        "--jitter",
+        "full",
+        "--seed",
+        "3",
+        "--log-capacity",
+        "16",
+    ];
+    let (code, r) = sim_report(&args);
+    assert_eq!(code, Some(0));
+    assert_has(
+        &r,
+        json!({"total_attempts": 5001, "attempts_dropped": 4985, "max_attempts": null}),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let r = report(&dir.join("data/retry_report.json"));
-    assert_eq!(r["total_attempts"], 5001);
-    assert_eq!(r["attempts_dropped"], 4985);
-    assert_eq!(r["max_attempts"], serde_json::Value::Null);
     assert_eq!(r["policy"]["log_capacity"], 16);
-    let numbers: Vec<u64> = r["attempts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["attempt"].as_u64().unwrap())
-        .collect();
-    assert_eq!(numbers, (4986..=5001).collect::<Vec<u64>>());
+    let numbers = column(&r["attempts"], "attempt");
+    assert_eq!(numbers, (4986..=5001).map(Value::from).collect::<Vec<_>>());
     // Nothing but sleeps moves the mock clock here (no --op-time).
     assert_eq!(r["total_delay_ms"], r["elapsed_ms"]);
     assert!(r["total_delay_ms"].as_u64().unwrap() > 0);
@@ -355,73 +342,98 @@ fn an_unlimited_run_keeps_the_last_records_and_counts_every_attempt_and_sleep() 
 #[test]
 fn invalid_input_exits_2_with_one_line_naming_the_flag_and_writes_nothing() {
     let dir = workdir();
-    let existing = dir.join("data/retry_report.json");
+    let existing = dir.join(DEFAULT_REPORT);
     fs::create_dir_all(existing.parent().unwrap()).unwrap();
     fs::write(&existing, b"an earlier report").unwrap();
     let before = snapshot(&dir);
     let cases = bad_invocations();
-    assert!(cases.len() >= 25);
+    assert!(cases.len() >= 80);
     for (args, names) in cases {
-        let out = sim(&dir, &args);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let Ran {
+            code,
+            stdout,
+            stderr,
+        } = sim(&dir, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(
-            err.starts_with("error: ") && err.contains(names),
-            "{args:?}: {err}"
+            stderr.starts_with("error: ") && stderr.contains(&names),
+            "{args:?}: {stderr}"
         );
-        assert!(stdout(&out).is_empty(), "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}");
         assert_eq!(snapshot(&dir), before, "{args:?} changed files");
     }
 }
 
 #[test]
-fn an_unwritable_output_exits_3_naming_the_path_and_keeps_the_old_report() {
+fn an_unwritable_output_exits_3_naming_the_path_typed_and_why() {
     let dir = workdir();
     fs::create_dir(dir.join("taken")).unwrap();
-    fs::write(dir.join("file"), b"keep me").unwrap();
+    fs::write(dir.join("F"), b"keep me").unwrap();
     let before = snapshot(&dir);
-    for target in [
-        "taken",
-        "file/report.json",
-        "/proc/version/report.json",
-        "/proc/new/report.json",
+    for (target, why) in [
+        ("F/r.json", "F is a file, not a folder"),
+        ("F/deeper/r.json", "F is a file, not a folder"),
+        ("taken", "taken is a folder, not a file"),
+        ("taken/", "taken/ is a folder, not a file"),
+        (
+            "/proc/version/r.json",
+            "/proc/version is a file, not a folder",
+        ),
+        (
+            "/proc/new/r.json",
+            "the folder /proc/new cannot be created: no such file or directory",
+        ),
     ] {
-        let out = sim(&dir, &["--output", target]);
-        assert_eq!(out.status.code(), Some(3), "{target}");
-        let err = stderr(&out);
-        let last = err.lines().last().unwrap();
-        assert!(last.starts_with("error: cannot write "), "{last}");
-        let named = Path::new(target)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        let named = named.map_or(target.into(), |p| p.display().to_string());
-        assert!(last.contains(target) || last.contains(&named), "{last}");
-        assert!(stdout(&out).is_empty());
+        let ran = sim(&dir, &["--output", target]);
+        assert_eq!(ran.code, Some(3), "{target}");
+        assert_eq!(
+            ran.stderr.lines().last(),
+            Some(format!("error: cannot write {target}: {why}").as_str()),
+            "{target}"
+        );
+        assert!(ran.stdout.is_empty());
+        // Refused before the run: no attempt was made.
+        assert!(!ran.stderr.contains("Attempt"), "{target}");
         assert_eq!(snapshot(&dir), before, "{target}");
     }
 }
 
 #[test]
-fn real_time_really_sleeps_at_least_the_total_delay() {
-    let dir = workdir();
-    let started = Instant::now();
-    let out = sim(
-        &dir,
-        &["--real-time", "--base-delay", "20ms", "--output", "-"],
+fn a_report_that_cannot_reach_stdout_exits_3() {
+    let full = fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        return; // no /dev/full here
+    };
+    let ran = sim_to(&workdir(), &["--output", "-"], Stdio::from(full));
+    assert_eq!(ran.code, Some(3));
+    assert_eq!(
+        ran.stderr.lines().last(),
+        Some("error: cannot write the report to stdout: the disk is full")
     );
+}
+
+#[test]
+fn real_time_really_sleeps_at_least_the_total_delay() {
+    let started = Instant::now();
+    let (code, r) = sim_report(&["--real-time", "--base-delay", "20ms"]);
     let wall = started.elapsed().as_millis();
-    assert_eq!(out.status.code(), Some(0));
-    let r: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(r["clock"], "real");
-    assert_eq!(r["total_delay_ms"], 60);
+    assert_eq!(code, Some(0));
+    assert_has(&r, json!({"clock": "real", "total_delay_ms": 60}));
     assert!(wall >= 60, "{wall} ms");
     assert!(r["elapsed_ms"].as_u64().unwrap() >= 60);
 }
 
 #[test]
-fn help_exits_0() {
-    let out = sim(&workdir(), &["--help"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("--max-attempts"));
+fn help_lists_the_flags_and_the_names_the_core_accepts() {
+    let ran = sim(&workdir(), &["--help"]);
+    assert_eq!(ran.code, Some(0));
+    for text in [
+        "--max-attempts",
+        "[possible values: none, equal, full, decorrelated]",
+        "[possible values: honour, stop]",
+    ] {
+        assert!(ran.stdout.contains(text), "{text}");
+    }
 }

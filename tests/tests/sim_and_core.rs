@@ -4,8 +4,8 @@ use embedded_retry::{Factor, Jitter};
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
 use serde_json::Value;
-use sim::harness::report::Report;
-use sim::harness::scenario::{self, Scenario};
+use sim::harness::report;
+use sim::harness::scenario::{Scenario, Unrunnable};
 use sim::parse::Limit;
 
 fn scenario(jitter: Jitter, seed: Option<u64>, fail_count: u32, max_attempts: u32) -> Scenario {
@@ -21,8 +21,9 @@ fn scenario(jitter: Jitter, seed: Option<u64>, fail_count: u32, max_attempts: u3
 }
 
 fn report(s: &Scenario) -> Value {
-    let run = scenario::run(s, s.policy().unwrap()).unwrap();
-    serde_json::from_str(&Report::new(s, &run).to_json()).unwrap()
+    let mut json = Vec::new();
+    report::write(&mut json, s, s.check().unwrap()).unwrap();
+    serde_json::from_slice(&json).unwrap()
 }
 
 #[test]
@@ -35,7 +36,7 @@ fn report_delays_are_the_cores_schedule_for_the_same_seed() {
     ] {
         for seed in [0, 1, 7, 8, u64::MAX] {
             let s = scenario(jitter, Some(seed), 20, 12);
-            let policy = s.policy().unwrap();
+            let policy = s.check().unwrap();
             let mut rng = XorShiftRng::seed_from_u64(seed);
             let mut state = policy.backoff().start();
             let expected: Vec<Value> = (0..11)
@@ -74,11 +75,11 @@ fn the_mock_clock_advances_by_exactly_the_recorded_sleeps() {
 #[test]
 fn a_jittered_scenario_without_a_seed_is_refused_not_unjittered() {
     let s = scenario(Jitter::Equal, None, 2, 5);
-    let refused = scenario::run(&s, s.policy().unwrap()).unwrap_err();
+    let refused = s.check().unwrap_err();
     assert_eq!(
         refused,
-        embedded_retry::PolicyError::JitterNeedsRng {
+        Unrunnable::Policy(embedded_retry::PolicyError::JitterNeedsRng {
             jitter: Jitter::Equal
-        }
+        })
     );
 }

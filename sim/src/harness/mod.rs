@@ -5,13 +5,11 @@ pub mod report;
 pub mod scenario;
 
 use std::hash::{BuildHasher, RandomState};
-
-use embedded_retry::PolicyError;
+use std::io;
 
 use crate::exit::Exit;
-use crate::harness::report::Report;
 use crate::harness::scenario::Scenario;
-use crate::output::{self, Target};
+use crate::output::{AtomicFile, Target, plain};
 use crate::parse;
 use crate::stderr_log::{Level, log};
 
@@ -27,7 +25,7 @@ pub struct HarnessArgs {
     pub scenario: Scenario,
 }
 
-/// Runs the harness: the scenario, then its report.
+/// Runs the harness: checks the scenario, opens the report, then runs the scenario into it.
 pub fn run(args: HarnessArgs) -> Exit {
     let HarnessArgs {
         output,
@@ -37,14 +35,13 @@ pub fn run(args: HarnessArgs) -> Exit {
     if scenario.seed.is_none() && scenario.jitter.needs_rng() {
         scenario.seed = Some(pick_seed());
     }
-    let policy = match scenario.policy() {
+    let policy = match scenario.check() {
         Ok(policy) => policy,
-        Err(error) => {
-            eprintln!("error: {}", policy_error_line(&error));
+        Err(refused) => {
+            eprintln!("error: {refused}");
             return Exit::Usage;
         }
     };
-
     log(
         Level::Info,
         &format!(
@@ -61,54 +58,48 @@ pub fn run(args: HarnessArgs) -> Exit {
             if scenario.real_time { "real" } else { "mock" },
         ),
     );
-    let run = match scenario::run(&scenario, policy) {
-        Ok(run) => run,
-        Err(error) => {
-            eprintln!("error: {}", policy_error_line(&error));
-            return Exit::Usage;
-        }
-    };
-    let report = Report::new(&scenario, &run);
-    log(Level::Info, &format!("Retry run: {}", report.summary()));
-    let json = report.to_json();
-    match &output {
-        Target::Stdout => {
-            print!("{json}");
-            // stdout holds the report, so the summary goes with the logs.
-            eprintln!("{}", report.summary());
-        }
-        Target::File(path) => {
-            if let Err(error) = output::write_atomically(path, json.as_bytes()) {
-                eprintln!("error: {error}");
+    let several = scenario.operations > 1;
+    let totals = match &output {
+        Target::Stdout => match report::write(io::stdout().lock(), &scenario, policy) {
+            Ok(totals) => {
+                // stdout holds the report, so the summary goes with the logs.
+                eprintln!("{}", totals.summary(several));
+                totals
+            }
+            Err(error) => {
+                eprintln!(
+                    "error: cannot write the report to stdout: {}",
+                    plain(&error)
+                );
                 return Exit::Write;
             }
-            log(
-                Level::Info,
-                &format!("Report written to {}", path.display()),
-            );
-            println!("{}", report.summary());
+        },
+        Target::File(path) => {
+            let written = AtomicFile::create(path).and_then(|mut file| {
+                let totals = report::write(&mut file, &scenario, policy)
+                    .map_err(|error| file.failed(&error))?;
+                file.commit().map(|()| totals)
+            });
+            match written {
+                Ok(totals) => {
+                    log(
+                        Level::Info,
+                        &format!("Report written to {}", path.display()),
+                    );
+                    println!("{}", totals.summary(several));
+                    totals
+                }
+                Err(error) => {
+                    eprintln!("error: {error}");
+                    return Exit::Write;
+                }
+            }
         }
-    }
-    if report.succeeded() {
+    };
+    if totals.succeeded() {
         Exit::Success
     } else {
         Exit::Failed
-    }
-}
-
-/// One line naming the flag behind a policy the core refused.
-pub fn policy_error_line(error: &PolicyError) -> String {
-    match error {
-        PolicyError::ZeroAttempts => {
-            "invalid value '0' for '--max-attempts <N>': at least one attempt is needed".into()
-        }
-        PolicyError::BaseAboveCap { base_ms, cap_ms } => {
-            format!("'--base-delay' ({base_ms} ms) is above '--max-delay' ({cap_ms} ms)")
-        }
-        PolicyError::FactorBelowOne { factor } => {
-            format!("invalid value '{factor}' for '--factor <F>': must be at least 1")
-        }
-        _ => error.to_string(),
     }
 }
 

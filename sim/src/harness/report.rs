@@ -1,34 +1,58 @@
-//! The JSON report of a run (schema version 3, documented in the README).
+//! The JSON report of a run (schema version 3, documented in the README), written as the run
+//! goes: each operation's entry as it finishes, so that the report of a run of any length is
+//! written in the memory of one operation.
+
+use std::cell::Cell;
+use std::io::{self, Write};
+use std::ops::ControlFlow;
 
 use embedded_retry::{AttemptOutcome, StopReason};
-use serde::Serialize;
+use serde::ser::{Error as _, SerializeSeq};
+use serde::{Serialize, Serializer};
 
-use crate::harness::scenario::{Operation, Run, Scenario, by_name};
+use crate::harness::scenario::{self, Operation, Scenario, SimPolicy, by_name};
 
 /// The version of the report's layout; it changes whenever a key changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 3;
 
-/// The whole report.
-#[derive(Debug, Serialize)]
-pub struct Report<'a> {
+/// The report's top level. Serde writes the fields in this order, and writing `body` runs the
+/// operations, so the fields after it read the totals of a finished run.
+#[derive(Serialize)]
+struct Report<'a> {
     /// [`SCHEMA_VERSION`].
-    pub schema_version: u32,
-    /// `"success"` when every operation succeeded, else `"failed"`.
-    pub status: &'static str,
-    /// The operation's own report, when there is one operation (the default).
+    schema_version: u32,
+    /// The operation or operations, with the run's status.
     #[serde(flatten)]
-    pub single: Option<OperationReport>,
-    /// One entry per operation, when `--operations` asks for more than one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operations: Option<Vec<OperationReport>>,
+    body: Body<'a>,
     /// The policy's attempt limit; `null` when unlimited.
-    pub max_attempts: Option<u32>,
+    max_attempts: Option<u32>,
     /// Milliseconds from the start of the run to its end, on the run's clock.
-    pub elapsed_ms: u64,
+    elapsed_ms: Late<'a, u64>,
     /// `"mock"` (virtual time) or `"real"` (`--real-time`).
-    pub clock: &'static str,
+    clock: &'static str,
     /// The effective settings and seed, enough to repeat the run.
-    pub policy: &'a Scenario,
+    policy: &'a Scenario,
+}
+
+/// One operation at the top level (the default), or several in `operations`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Body<'a> {
+    /// The one operation's keys beside the run's status.
+    Single {
+        /// `"success"` or `"failed"`.
+        status: &'static str,
+        /// The operation's report.
+        #[serde(flatten)]
+        operation: Box<OperationReport>,
+    },
+    /// Entries written as the operations finish; the run's status once they all have.
+    Several {
+        /// One entry per operation.
+        operations: Operations<'a>,
+        /// `"success"` when every operation succeeded, else `"failed"`.
+        status: Late<'a, &'static str>,
+    },
 }
 
 /// One operation: its attempts and how its run ended.
@@ -92,18 +116,170 @@ pub struct AttemptEntry {
     pub elapsed_ms: u64,
 }
 
-fn operation_report(operation: &Operation, number: Option<u32>, keep: usize) -> OperationReport {
-    let outcome = &operation.outcome;
+/// What a run came to, counted as its operations finish: all that the summary line and the
+/// report's last keys need, and nothing that grows with the run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    /// Operations finished.
+    pub operations: u64,
+    /// Of those, the ones that failed.
+    pub failed: u64,
+    /// Calls made by all of them.
+    pub attempts: u64,
+    /// Milliseconds slept by all of them.
+    pub delay_ms: u64,
+    /// Milliseconds since the run began when the last of them ended.
+    pub ended_ms: u64,
+}
+
+impl Totals {
+    /// Adds `operation` to the totals in `cell`.
+    fn count(cell: &Cell<Totals>, operation: &Operation<'_>) {
+        let outcome = operation.outcome;
+        let mut totals = cell.get();
+        totals.operations += 1;
+        totals.failed += u64::from(!outcome.is_success());
+        totals.attempts += u64::from(outcome.total_attempts());
+        totals.delay_ms = totals.delay_ms.saturating_add(outcome.total_delay_ms());
+        totals.ended_ms = operation.ended_ms;
+        cell.set(totals);
+    }
+
+    /// Whether every operation succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.failed == 0
+    }
+
+    /// The one-line summary the seed prints: `Success after 3 attempts (total delay: 300 ms)`,
+    /// with the number of operations when `several` were asked for.
+    pub fn summary(&self, several: bool) -> String {
+        let status = if self.succeeded() {
+            "Success"
+        } else {
+            "Failed"
+        };
+        let (attempts, delay) = (self.attempts, self.delay_ms);
+        if several {
+            format!(
+                "{status} after {attempts} attempts in {} operations (total delay: {delay} ms)",
+                self.operations
+            )
+        } else {
+            format!("{status} after {attempts} attempts (total delay: {delay} ms)")
+        }
+    }
+}
+
+/// A value of the totals, read when it is written: after the operations, which come first.
+struct Late<'a, T> {
+    totals: &'a Cell<Totals>,
+    read: fn(&Totals) -> T,
+}
+
+impl<T: Serialize> Serialize for Late<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.read)(&self.totals.get()).serialize(serializer)
+    }
+}
+
+/// The operations of a run of several, run as they are written, one entry each.
+struct Operations<'a> {
+    scenario: &'a Scenario,
+    policy: SimPolicy,
+    totals: &'a Cell<Totals>,
+}
+
+impl Serialize for Operations<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entries = serializer.serialize_seq(None)?;
+        let mut failed = None;
+        let keep = self.scenario.log_capacity;
+        let mut number = 0;
+        let ran = scenario::run(self.scenario, self.policy, &mut |operation| {
+            number += 1;
+            let entry = operation_report(operation, Some(number), keep);
+            if let Err(error) = entries.serialize_element(&entry) {
+                failed = Some(error);
+                return ControlFlow::Break(());
+            }
+            Totals::count(self.totals, operation);
+            ControlFlow::Continue(())
+        });
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        ran.map_err(S::Error::custom)?;
+        entries.end()
+    }
+}
+
+/// Runs `scenario` under `policy` (from [`Scenario::check`]) and writes its report to `out`,
+/// pretty-printed and ending with a newline, each operation's entry as it finishes.
+///
+/// # Errors
+/// The first error writing to `out`; the run stops there.
+pub fn write(out: impl Write, scenario: &Scenario, policy: SimPolicy) -> io::Result<Totals> {
+    let totals = Cell::new(Totals::default());
+    let body = if scenario.operations > 1 {
+        Body::Several {
+            operations: Operations {
+                scenario,
+                policy,
+                totals: &totals,
+            },
+            status: Late {
+                totals: &totals,
+                read: |t| status_name(t.succeeded()),
+            },
+        }
+    } else {
+        let mut single = None;
+        scenario::run(scenario, policy, &mut |operation| {
+            single = Some(operation_report(operation, None, scenario.log_capacity));
+            Totals::count(&totals, operation);
+            ControlFlow::Continue(())
+        })
+        .map_err(io::Error::other)?;
+        let operation = single.ok_or_else(|| io::Error::other("the run made no operation"))?;
+        Body::Single {
+            status: status_name(totals.get().succeeded()),
+            operation: Box::new(operation),
+        }
+    };
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        body,
+        max_attempts: scenario.max_attempts.0,
+        elapsed_ms: Late {
+            totals: &totals,
+            read: |t| t.ended_ms,
+        },
+        clock: if scenario.real_time { "real" } else { "mock" },
+        policy: scenario,
+    };
+    let mut out = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(totals.get())
+}
+
+fn operation_report(
+    operation: &Operation<'_>,
+    number: Option<u32>,
+    keep: usize,
+) -> OperationReport {
+    let outcome = operation.outcome;
     let log = outcome.log();
+    // The last `keep` records, each with its start: both windows end at the last attempt.
+    let kept = log.len().min(keep);
+    let started = &operation.started_ms;
+    let started = started.iter().skip(started.len().saturating_sub(kept));
     let attempts: Vec<AttemptEntry> = log
         .iter()
-        .skip(log.len().saturating_sub(keep))
-        .map(|attempt| {
-            let elapsed_ms = usize::try_from(attempt.number - 1)
-                .ok()
-                .and_then(|i| operation.started_ms.get(i))
-                .copied()
-                .unwrap_or_default();
+        .skip(log.len() - kept)
+        .zip(started)
+        .map(|(attempt, &elapsed_ms)| {
             let (status, decision, hint_ms) = match attempt.outcome {
                 AttemptOutcome::Succeeded => ("success", None, None),
                 AttemptOutcome::Retried { hint_ms: None, .. } => ("failed", Some("retry"), None),
@@ -151,74 +327,4 @@ fn operation_report(operation: &Operation, number: Option<u32>, keep: usize) -> 
 
 fn status_name(success: bool) -> &'static str {
     if success { "success" } else { "failed" }
-}
-
-impl<'a> Report<'a> {
-    /// Builds the report of `run`, made from `scenario`.
-    pub fn new(scenario: &'a Scenario, run: &Run) -> Self {
-        let succeeded = run.operations.iter().all(|o| o.outcome.is_success());
-        let (single, operations) = match &run.operations[..] {
-            [only] if scenario.operations <= 1 => (
-                Some(operation_report(only, None, scenario.log_capacity)),
-                None,
-            ),
-            all => (
-                None,
-                Some(
-                    all.iter()
-                        .zip(1..)
-                        .map(|(operation, n)| {
-                            operation_report(operation, Some(n), scenario.log_capacity)
-                        })
-                        .collect(),
-                ),
-            ),
-        };
-        Report {
-            schema_version: SCHEMA_VERSION,
-            status: status_name(succeeded),
-            single,
-            operations,
-            max_attempts: scenario.max_attempts.0,
-            elapsed_ms: run.operations.last().map_or(0, |o| o.ended_ms),
-            clock: if scenario.real_time { "real" } else { "mock" },
-            policy: scenario,
-        }
-    }
-
-    /// Whether every operation succeeded.
-    pub fn succeeded(&self) -> bool {
-        self.status == "success"
-    }
-
-    /// The report as pretty-printed JSON, ending with a newline.
-    pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
-        json.push('\n');
-        json
-    }
-
-    /// The one-line summary the seed prints: `Success after 3 attempts (total delay: 300 ms)`,
-    /// with the number of operations when there are several.
-    pub fn summary(&self) -> String {
-        let status = if self.succeeded() {
-            "Success"
-        } else {
-            "Failed"
-        };
-        let runs: Vec<&OperationReport> = match (&self.single, &self.operations) {
-            (Some(single), _) => vec![single],
-            (None, Some(all)) => all.iter().collect(),
-            (None, None) => Vec::new(),
-        };
-        let attempts: u32 = runs.iter().map(|r| r.total_attempts).sum();
-        let delay: u64 = runs.iter().map(|r| r.total_delay_ms).sum();
-        match &self.operations {
-            Some(all) => format!(
-                "{status} after {attempts} attempts in {} operations (total delay: {delay} ms)",
-                all.len()
-            ),
-            None => format!("{status} after {attempts} attempts (total delay: {delay} ms)"),
-        }
-    }
 }

@@ -1,7 +1,9 @@
 //! The seed's flaky-operation harness, run through the core's retry engine: the scenario (its
 //! flags and the report's `policy` object are this one type), the operation, and the run.
 
+use std::collections::VecDeque;
 use std::fmt;
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use clap::{Args, FromArgMatches};
@@ -144,11 +146,12 @@ fn rates<S: Serializer>(rates: &Option<BucketRates>, serializer: S) -> Result<S:
 }
 
 impl Scenario {
-    /// The checked policy for this scenario.
+    /// The checked policy for this scenario, or why it cannot be run.
     ///
     /// # Errors
-    /// The core's [`PolicyError`] when the settings are invalid.
-    pub fn policy(&self) -> Result<SimPolicy, PolicyError> {
+    /// [`Unrunnable`]: a policy the core refuses (a jittered one without a seed among them), or
+    /// a run the simulator cannot count.
+    pub fn check(&self) -> Result<SimPolicy, Unrunnable> {
         let mut builder = Policy::builder();
         builder = match self.max_attempts.0 {
             Some(attempts) => builder.max_attempts(attempts),
@@ -163,7 +166,18 @@ impl Scenario {
         if let Some(budget) = self.delay_budget_ms {
             builder = builder.delay_budget_ms(u64::from(budget));
         }
-        builder.build()
+        let policy = builder.build().map_err(Unrunnable::Policy)?;
+        if self.seed.is_none() {
+            Retry::without_jitter(policy).map_err(Unrunnable::Policy)?;
+        }
+        // Calls are numbered in 32 bits: an operation may not need a call past the last number.
+        if self.max_attempts.0.is_none()
+            && self.fail_count == u32::MAX
+            && self.non_retryable_at.is_none()
+        {
+            return Err(Unrunnable::CallsPastCounting);
+        }
+        Ok(policy)
     }
 
     /// What call `call` of an operation does.
@@ -184,6 +198,42 @@ impl Scenario {
             })
         } else {
             Ok(Success { total_calls: call })
+        }
+    }
+}
+
+/// Why a scenario cannot be run: its line names the flags to change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unrunnable {
+    /// The core refuses the policy.
+    Policy(PolicyError),
+    /// An operation would need more calls than an attempt number counts (`u32::MAX`).
+    CallsPastCounting,
+}
+
+impl fmt::Display for Unrunnable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unrunnable::Policy(PolicyError::ZeroAttempts) => f.write_str(
+                "invalid value '0' for '--max-attempts <N>': at least one attempt is needed",
+            ),
+            Unrunnable::Policy(PolicyError::BaseAboveCap { base_ms, cap_ms }) => write!(
+                f,
+                "'--base-delay' ({base_ms} ms) is above '--max-delay' ({cap_ms} ms)"
+            ),
+            Unrunnable::Policy(PolicyError::FactorBelowOne { factor }) => write!(
+                f,
+                "invalid value '{factor}' for '--factor <F>': must be at least 1"
+            ),
+            Unrunnable::Policy(error) => write!(f, "{error}"),
+            Unrunnable::CallsPastCounting => write!(
+                f,
+                "'--fail-count {max}' with '--max-attempts unlimited' would need call {}, past \
+                 the last attempt number ({max}): give '--max-attempts', \
+                 '--non-retryable-at' or a smaller '--fail-count'",
+                u64::from(u32::MAX) + 1,
+                max = u32::MAX,
+            ),
         }
     }
 }
@@ -245,24 +295,19 @@ pub struct Success {
     pub total_calls: u32,
 }
 
-/// One retried operation: the engine's outcome and when each attempt started.
+/// One finished operation, as the report needs it. It borrows from the run, which reuses its
+/// parts for the next operation, so nothing of it outlives the call it is handed to.
 #[derive(Debug)]
-pub struct Operation {
-    /// The value, the stop reason and the attempt log.
-    pub outcome: Outcome<Success, SimError, LOG_MAX>,
-    /// Milliseconds since the whole run began at which each attempt started, one per attempt.
-    pub started_ms: Vec<u64>,
+pub struct Operation<'r> {
+    /// The value, the stop reason, the totals and the attempt log's last records.
+    pub outcome: &'r Outcome<Success, SimError, LOG_MAX>,
+    /// When each of the last [`Scenario::log_capacity`] attempts started, oldest first, in
+    /// milliseconds since the whole run began: the start of every attempt the report keeps.
+    pub started_ms: &'r VecDeque<u64>,
     /// Milliseconds since the whole run began when the operation ended.
     pub ended_ms: u64,
     /// Tokens left in the retry budget after the operation, if there is one.
     pub budget_left: Option<u32>,
-}
-
-/// A finished run: its operations, in order.
-#[derive(Debug)]
-pub struct Run {
-    /// One entry per operation.
-    pub operations: Vec<Operation>,
 }
 
 /// Sleeps on the operating system's clock.
@@ -303,31 +348,43 @@ impl RetryBudget for SimBudget {
     }
 }
 
-/// Runs the scenario under `policy` (which must be `scenario.policy()`).
+/// Runs the scenario under `policy` (from [`Scenario::check`]), handing each operation to
+/// `each` as it finishes; `each` may end the run early.
 ///
 /// # Errors
 /// [`PolicyError::JitterNeedsRng`] when the policy has jitter and the scenario no seed.
-pub fn run(scenario: &Scenario, policy: SimPolicy) -> Result<Run, PolicyError> {
+pub fn run(
+    scenario: &Scenario,
+    policy: SimPolicy,
+    each: &mut dyn FnMut(&Operation<'_>) -> ControlFlow<()>,
+) -> Result<(), PolicyError> {
     if scenario.real_time {
         let clock = WallClock(Instant::now());
         let spend = |ms: u64| std::thread::sleep(Duration::from_millis(ms));
-        run_on(scenario, policy, ThreadSleep, &clock, &spend)
+        run_on(scenario, policy, (ThreadSleep, &clock, &spend), each)
     } else {
         let clock = MockClock::<0>::new();
-        run_on(scenario, policy, &clock, &clock, &|ms| clock.advance(ms))
+        run_on(
+            scenario,
+            policy,
+            (&clock, &clock, &|ms| clock.advance(ms)),
+            each,
+        )
     }
 }
 
 /// One operation's calls, with the time each started; spends the operation's run time.
 type Call<'a> = dyn FnMut() -> Result<Success, SimError> + 'a;
 
+/// How a run passes time: the sleeper, the clock, and how a call spends its own time.
+type Time<'c, D, C> = (D, &'c C, &'c dyn Fn(u64));
+
 fn run_on<D: Delay, C: Clock>(
     scenario: &Scenario,
     policy: SimPolicy,
-    mut delay: D,
-    clock: &C,
-    spend: &dyn Fn(u64),
-) -> Result<Run, PolicyError> {
+    (mut delay, clock, spend): Time<'_, D, C>,
+    each: &mut dyn FnMut(&Operation<'_>) -> ControlFlow<()>,
+) -> Result<(), PolicyError> {
     let budget = SimBudget(scenario.retry_budget.map(TokenBucket::new));
     // Without a deadline, one that never comes.
     let deadline = scenario.deadline_ms.map_or(u64::MAX, u64::from);
@@ -341,25 +398,32 @@ fn run_on<D: Delay, C: Clock>(
             ),
         );
     };
-    let mut operations = Vec::new();
+    // The start times the report can use: those of the last `log_capacity` attempts.
+    let keep = scenario.log_capacity;
+    let mut started_ms = VecDeque::with_capacity(keep + 1);
     let mut drive = |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, LOG_MAX>| {
         for _ in 0..scenario.operations.max(1) {
-            let mut started_ms = Vec::new();
+            started_ms.clear();
             let mut calls = 0;
             let outcome = call(&mut || {
                 calls += 1;
-                started_ms.push(clock.now_ms());
+                started_ms.push_back(clock.now_ms());
+                if started_ms.len() > keep {
+                    started_ms.pop_front();
+                }
                 spend(u64::from(scenario.op_time_ms));
                 scenario.outcome_of(calls)
             });
             log_last_attempt(&outcome, max_attempts);
-            let budget_left = scenario.retry_budget.map(|_| budget.tokens());
-            operations.push(Operation {
-                outcome,
-                started_ms,
+            let operation = Operation {
+                outcome: &outcome,
+                started_ms: &started_ms,
                 ended_ms: clock.now_ms(),
-                budget_left,
-            });
+                budget_left: scenario.retry_budget.map(|_| budget.tokens()),
+            };
+            if each(&operation).is_break() {
+                break;
+            }
         }
     };
     match scenario.seed {
@@ -380,7 +444,7 @@ fn run_on<D: Delay, C: Clock>(
             drive(&mut |op| retry.call(&mut delay, op));
         }
     }
-    Ok(Run { operations })
+    Ok(())
 }
 
 /// Logs how an operation's last attempt ended (the retries were logged as they happened).

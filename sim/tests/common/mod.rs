@@ -1,0 +1,130 @@
+//! Running the `sim` binary as a user does, and reading what it leaves. Each test file uses
+//! some of these.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+
+/// What a run of `sim` left: its exit status and its two streams.
+#[derive(Debug)]
+pub struct Ran {
+    /// The exit status.
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Ran {
+    /// The report on stdout (`--output -`).
+    pub fn report(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stderr))
+    }
+}
+
+/// A fresh, empty working directory for one test.
+pub fn workdir() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("sim-test-{}-{n}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `sim` in `dir` with `args`, its stdout going to `stdout`.
+pub fn sim_to(dir: &Path, args: &[&str], stdout: Stdio) -> Ran {
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    Ran {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Runs `sim` in `dir` with `args`.
+pub fn sim(dir: &Path, args: &[&str]) -> Ran {
+    sim_to(dir, args, Stdio::piped())
+}
+
+/// Runs `sim` with `args` and the report on stdout; its exit status and the report.
+pub fn sim_report(args: &[&str]) -> (Option<i32>, Value) {
+    let ran = sim(&workdir(), &[args, &["--output", "-"]].concat());
+    (ran.code, ran.report())
+}
+
+/// Every file under `dir`, in order.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The JSON file at `path`.
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The value at `path` in `value`: keys joined by `.`, and `[]` after an array's key for the
+/// list of what follows in each of its elements (`null` where an element lacks it), as the
+/// README names report keys: `policy.seed`, `attempts[].delay_ms`.
+pub fn at(value: &Value, path: &str) -> Value {
+    match path.split_once('.') {
+        None => value.get(path).cloned().unwrap_or(Value::Null),
+        Some((key, rest)) => match key.strip_suffix("[]") {
+            Some(array) => match &value[array] {
+                Value::Array(items) => items.iter().map(|item| at(item, rest)).collect(),
+                other => panic!("{array} is not an array: {other}"),
+            },
+            None => at(&value[key], rest),
+        },
+    }
+}
+
+/// `key` of every element of the array `items`, `null` where an element lacks it.
+pub fn column(items: &Value, key: &str) -> Vec<Value> {
+    match at(&json!({ "items": items }), &format!("items[].{key}")) {
+        Value::Array(values) => values,
+        other => panic!("not a column: {other}"),
+    }
+}
+
+/// Checks that `value` has, at each path of `expected` (as [`at`] reads them), the value given.
+pub fn assert_has(value: &Value, expected: Value) {
+    for (path, want) in expected.as_object().unwrap() {
+        assert_eq!(&at(value, path), want, "{path} in {value}");
+    }
+}
+
+/// Runs `sim` with `args` and the report on stdout, and checks its exit status and `expected`
+/// (see [`assert_has`]).
+pub fn check(args: &[&str], code: i32, expected: Value) -> Value {
+    let (status, report) = sim_report(args);
+    assert_eq!(status, Some(code), "{args:?}");
+    for (path, want) in expected.as_object().unwrap() {
+        assert_eq!(&at(&report, path), want, "{args:?}: {path}");
+    }
+    report
+}
