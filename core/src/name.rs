@@ -20,6 +20,12 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
+    /// A refusal listing `names`, for a type of the caller's own that reads its values by name
+    /// in the same way.
+    pub const fn new(names: &'static [&'static str]) -> Self {
+        UnknownName { names }
+    }
+
     /// The names that would have been accepted.
     pub const fn expected(&self) -> &'static [&'static str] {
         self.names

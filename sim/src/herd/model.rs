@@ -13,7 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use clap::Args;
-use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError};
+use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError, UnknownName};
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 use serde::Serialize;
@@ -102,10 +102,7 @@ impl FromStr for Strategy {
             .zip(STANDARD)
             .find(|(name, _)| **name == text)
             .map(|(_, strategy)| strategy)
-            .ok_or_else(|| {
-                let (last, others) = Self::NAMES.split_last().unwrap_or((&"", &[]));
-                format!("expected {} or {last}", others.join(", "))
-            })
+            .ok_or_else(|| UnknownName::new(&Self::NAMES).to_string())
     }
 }
 
