@@ -3,7 +3,7 @@
 use crate::Clock;
 
 /// embassy-time's clock (`embassy_time::Instant::now()`), in milliseconds since the board's
-/// time driver started.
+/// time driver started. Needs the `embassy-time` feature.
 ///
 /// For sleeping, embassy's own `embassy_time::Delay` already implements embedded-hal-async's
 /// `DelayNs`, so it goes to [`call_async`](crate::Retry::call_async) as it is:

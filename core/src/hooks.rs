@@ -5,7 +5,7 @@ use core::fmt::Debug;
 use crate::BeforeSleep;
 
 /// Logs each retry through the `log` crate, at `warn` level: one line of setup,
-/// `.before_sleep(LogHook)`.
+/// `.before_sleep(LogHook)`. Needs the `log` feature.
 ///
 /// ```
 /// use embedded_retry::{Jitter, LogHook, MockClock, Policy, Retry};
@@ -30,7 +30,8 @@ impl<E: Debug> BeforeSleep<E> for LogHook {
 }
 
 /// Records each retry as a `tracing` event at `WARN` level, with the fields `attempt`,
-/// `error` (its `Debug` form) and `delay_ms`: `.before_sleep(TracingHook)`.
+/// `error` (its `Debug` form) and `delay_ms`: `.before_sleep(TracingHook)`. Needs the `tracing`
+/// feature.
 ///
 /// ```
 /// use embedded_retry::{Jitter, MockClock, Policy, Retry, TracingHook};

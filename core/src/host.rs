@@ -4,7 +4,7 @@ use core::time::Duration;
 
 use crate::{Clock, Delay};
 
-/// Sleeps the calling thread: the blocking [`Delay`] of a host program.
+/// Sleeps the calling thread: the blocking [`Delay`] of a host program. Needs the `std` feature.
 ///
 /// ```
 /// use embedded_retry::{Delay, ThreadSleep};
@@ -23,7 +23,7 @@ impl Delay for ThreadSleep {
 }
 
 /// The operating system's monotonic clock (`std::time::Instant`), in milliseconds since the
-/// clock was made.
+/// clock was made. Needs the `std` feature.
 ///
 /// ```
 /// use embedded_retry::{Clock, StdClock};
@@ -59,7 +59,8 @@ impl Clock for StdClock {
 }
 
 /// Sleeps on tokio's timer: the async sleeper of a tokio program, for
-/// [`call_async`](crate::Retry::call_async). It needs a tokio runtime with time enabled.
+/// [`call_async`](crate::Retry::call_async). It needs a tokio runtime with time enabled, and the
+/// `tokio` feature.
 #[cfg(feature = "tokio")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TokioSleep;
@@ -81,6 +82,7 @@ impl embedded_hal_async::delay::DelayNs for TokioSleep {
 
 /// tokio's clock (`tokio::time::Instant`), in milliseconds since the clock was made. It follows
 /// tokio's paused time in tests (`#[tokio::test(start_paused = true)]`), as [`TokioSleep`] does.
+/// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokioClock {

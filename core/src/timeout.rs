@@ -31,7 +31,7 @@ impl fmt::Display for TimedOut {
 impl core::error::Error for TimedOut {}
 
 /// A timed-out attempt as an `io::Error` of kind `TimedOut`, so that a run over `io::Result`
-/// needs no error type of its own.
+/// needs no error type of its own. Needs the `std` feature.
 #[cfg(feature = "std")]
 impl From<TimedOut> for std::io::Error {
     fn from(timed_out: TimedOut) -> Self {
