@@ -1,13 +1,18 @@
 //! Support shared by the firmware binaries: the board, the exit status, logging sleeps, and the
-//! stand-ins to retry: a flaky sensor and a link that comes and goes.
+//! stand-ins to retry: a flaky sensor and a link that comes and goes; with the `embassy`
+//! feature, also embassy-time's driver on SysTick and an async sensor whose reads may hang.
 //!
 //! Each run ends QEMU through semihosting: status 0 when the firmware did what it expected,
 //! 1 otherwise, including on a panic or a hard fault, so that a run in QEMU is a test.
 #![no_std]
 
 pub mod board;
+#[cfg(feature = "embassy")]
+pub mod hanging;
 pub mod link;
 pub mod sensor;
+#[cfg(feature = "embassy")]
+pub mod time_driver;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 

@@ -48,7 +48,12 @@ pub fn board(name: &str) -> Result<Board, String> {
 }
 
 /// The firmware's binaries, in `firmware-example/src/bin`.
-pub const BINS: [&str; 4] = ["sensor", "checks", "failing", "reconnect"];
+pub const BINS: [&str; 5] = ["sensor", "checks", "failing", "reconnect", "embassy"];
+
+/// The binaries that need a feature of the firmware package, with that feature. Each is built
+/// on its own (`--bin`), so that the feature, and what it turns on in the core, reaches no
+/// other binary.
+const BIN_FEATURES: [(&str, &str); 1] = [("embassy", "embassy")];
 
 /// The firmware binary called `name`.
 pub fn bin(name: &str) -> Result<&'static str, String> {
@@ -88,18 +93,47 @@ pub fn build(
     features: &[&str],
     bin: &str,
 ) -> Result<PathBuf, String> {
+    build_with(thumb, board, package, features, None, bin)
+}
+
+/// Builds the firmware's binary `bin` for `board` and returns its path: with the binaries that
+/// need no feature, or on its own with the feature it needs.
+pub fn build_firmware(thumb: Thumb, board: Board, bin: &str) -> Result<PathBuf, String> {
+    let package = "firmware-example";
+    match BIN_FEATURES.iter().find(|(name, _)| *name == bin) {
+        Some(&(_, feature)) => build_with(thumb, board, package, &[feature], Some(bin), bin),
+        None => build(thumb, board, package, &[], bin),
+    }
+}
+
+/// As [`build`], building only binary `only` when it is set.
+fn build_with(
+    thumb: Thumb,
+    board: Board,
+    package: &str,
+    features: &[&str],
+    only: Option<&str>,
+    bin: &str,
+) -> Result<PathBuf, String> {
     let mut command = thumb.cargo_build(&workspace(), board.target);
     let mut all = vec![board.name];
     all.extend_from_slice(features);
     command.args(["--package", package, "--features", &all.join(",")]);
-    run_step(command, &format!("building {package} for {}", board.name))?;
+    if let Some(only) = only {
+        command.args(["--bin", only]);
+    }
+    let what = match only {
+        Some(only) => format!("building {package}'s {only} for {}", board.name),
+        None => format!("building {package} for {}", board.name),
+    };
+    run_step(command, &what)?;
     Ok(workspace().join(format!("target/{}/release/{bin}", board.target)))
 }
 
-/// Builds the firmware's binaries for `board`, runs `bin` in QEMU, prints its log, and returns
+/// Builds the firmware's binary `bin` for `board`, runs it in QEMU, prints its log, and returns
 /// its exit status.
 pub fn run_bin(thumb: Thumb, board: Board, bin: &str) -> Result<qemu::Run, String> {
-    let elf = build(thumb, board, "firmware-example", &[], bin)?;
+    let elf = build_firmware(thumb, board, bin)?;
     println!("xtask: running {bin} on {} ({})", board.name, board.chip);
     let run = qemu::run(board.name, board.cpu, &elf)?;
     for line in &run.lines {
@@ -110,8 +144,9 @@ pub fn run_bin(thumb: Thumb, board: Board, bin: &str) -> Result<qemu::Run, Strin
 }
 
 /// Every firmware check on every board: the demo succeeds, the on-target checks pass and print
-/// what the host computes, the failing scenario fails, and the supervisor's delays start over
-/// after each stable connection.
+/// what the host computes, the failing scenario fails, the supervisor's delays start over
+/// after each stable connection, and the embassy firmware's reads time out, honour a hint and
+/// succeed within the deadline.
 pub fn check_all(thumb: Thumb) -> Result<(), String> {
     for board in BOARDS {
         let sensor = run_bin(thumb, board, "sensor")?;
@@ -146,6 +181,12 @@ pub fn check_all(thumb: Thumb) -> Result<(), String> {
             "xtask: reconnect on {}: slept {outages}, as the schedule requires",
             board.name
         );
+
+        let embassy = run_bin(thumb, board, "embassy")?;
+        expect_status(&embassy, 0, "embassy", board)?;
+        let seen =
+            check_embassy(&embassy.lines).map_err(|e| format!("embassy on {}: {e}", board.name))?;
+        println!("xtask: embassy on {}: {seen}", board.name);
     }
     Ok(())
 }
@@ -308,6 +349,155 @@ pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
         })
         .collect();
     Ok(shown.join(", "))
+}
+
+/// Checks `embassy`'s log: its attempts are numbered from 1 without a gap, one read each; at
+/// least one timed out, and as many reads were abandoned (their futures dropped by the timeout),
+/// none before its attempt's time was up (the per-attempt timeout, or what the deadline left if
+/// less); at least one attempt slept a hinted delay (`hint_ms: Some(h)`), for at least `h` ms;
+/// the last attempt succeeded and the run stopped for that; and the closing line agrees with the
+/// log and ends within the deadline. Returns what it saw, for the summary.
+pub fn check_embassy(lines: &[String]) -> Result<String, String> {
+    let messages: Vec<&str> = lines.iter().map(|l| without_level(l)).collect();
+    let header = messages
+        .iter()
+        .find_map(|m| m.split_once(": deadline ").map(|(_, rest)| rest))
+        .ok_or("no '<board>: deadline <ms> ms, <ms> ms per attempt' line")?;
+    let [deadline, "ms,", timeout, "ms", "per", "attempt"] =
+        header.split_whitespace().collect::<Vec<_>>()[..]
+    else {
+        return Err(format!("unreadable line 'deadline {header}'"));
+    };
+    let (deadline, timeout): (u64, u64) = (number(deadline)?, number(timeout)?);
+
+    let mut attempts: Vec<&str> = Vec::new();
+    let mut reads: Vec<(u32, u64)> = Vec::new();
+    let mut abandoned: Vec<(u32, u64)> = Vec::new();
+    for message in &messages {
+        if let Some((n, outcome)) = message
+            .strip_prefix("attempt ")
+            .and_then(|rest| rest.split_once(": "))
+        {
+            let n: usize = number(n)?;
+            if n != attempts.len() + 1 {
+                return Err(format!(
+                    "attempt {n} logged after attempt {}: the log skips or repeats one",
+                    attempts.len()
+                ));
+            }
+            attempts.push(outcome);
+        } else if let Some((n, rest)) = message
+            .strip_prefix("read ")
+            .and_then(|rest| rest.split_once(' '))
+        {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            match words[..] {
+                ["at", ms, "ms:", ..] => reads.push((number(n)?, number(ms)?)),
+                ["abandoned", "after", ms, "ms"] => abandoned.push((number(n)?, number(ms)?)),
+                _ => {}
+            }
+        }
+    }
+
+    let timed_out = attempts
+        .iter()
+        .filter(|a| a.starts_with("TimedOut {"))
+        .count();
+    if timed_out == 0 {
+        return Err("no attempt timed out (no 'attempt <n>: TimedOut { ... }' line)".into());
+    }
+    if abandoned.len() != timed_out {
+        return Err(format!(
+            "{timed_out} attempt(s) timed out but {} read(s) were abandoned: a timeout drops the \
+             read's future",
+            abandoned.len()
+        ));
+    }
+    for &(read, after_ms) in &abandoned {
+        let started = reads
+            .iter()
+            .find(|&&(n, _)| n == read)
+            .map(|&(_, at)| at)
+            .ok_or_else(|| format!("read {read} was abandoned but never started"))?;
+        // The run started at or after boot, so the deadline left at least this much.
+        let allowed = timeout.min(deadline.saturating_sub(started));
+        if after_ms < allowed {
+            return Err(format!(
+                "read {read} was abandoned after {after_ms} ms, before its {allowed} ms were up"
+            ));
+        }
+    }
+    let hints: Vec<(u64, u64)> = attempts
+        .iter()
+        .filter(|a| a.starts_with("Retried {"))
+        .filter_map(|a| {
+            let hint = field(a, "hint_ms")?
+                .strip_prefix("Some(")?
+                .strip_suffix(')')?;
+            Some((number(field(a, "slept_ms")?).ok()?, number(hint).ok()?))
+        })
+        .collect();
+    let Some(&(slept, hint)) = hints.first() else {
+        return Err("no attempt slept a hinted delay (no 'hint_ms: Some(<ms>)')".into());
+    };
+    if let Some((slept, hint)) = hints.iter().find(|(slept, hint)| slept < hint) {
+        return Err(format!(
+            "an attempt slept {slept} ms on a hint of {hint} ms: a hint is the least delay"
+        ));
+    }
+    if attempts.last() != Some(&"Succeeded") {
+        return Err(format!(
+            "the last attempt was '{}', not 'Succeeded'",
+            attempts.last().unwrap_or(&"none")
+        ));
+    }
+    if !messages.iter().any(|m| m.starts_with("stopped: Succeeded")) {
+        return Err("it never logged 'stopped: Succeeded'".into());
+    }
+    if reads.len() != attempts.len() {
+        return Err(format!(
+            "{} attempts but {} reads: each attempt is one read",
+            attempts.len(),
+            reads.len()
+        ));
+    }
+    let done = messages
+        .iter()
+        .find_map(|m| m.strip_prefix("done in "))
+        .ok_or("it never logged its closing 'done in ...' line")?;
+    let words: Vec<&str> = done.split_whitespace().collect();
+    let ["ms", "of", "the", ..] = words.get(1..).unwrap_or_default() else {
+        return Err(format!("unreadable line 'done in {done}'"));
+    };
+    let took: u64 = number(words[0])?;
+    if took > deadline {
+        return Err(format!(
+            "it took {took} ms, past its {deadline} ms deadline"
+        ));
+    }
+    let tally = format!(
+        "of the {deadline} ms deadline: {} attempts, {timed_out} timed out, {} abandoned",
+        attempts.len(),
+        abandoned.len()
+    );
+    if !done.ends_with(&tally) {
+        return Err(format!(
+            "it logged 'done in {done}', but its log says '{tally}'"
+        ));
+    }
+    Ok(format!(
+        "{} attempts in {took} ms of {deadline}: {timed_out} timed out after {timeout} ms, a \
+         hinted delay of {hint} ms slept {slept} ms, then success",
+        attempts.len()
+    ))
+}
+
+/// The value of `name` in a defmt-formatted struct, such as `20` for `slept_ms` in
+/// `TimedOut { slept_ms: 20, hint_ms: None }`.
+fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let (_, rest) = text.split_once(&format!("{name}: "))?;
+    let end = rest.find([',', ' ', '}']).unwrap_or(rest.len());
+    Some(&rest[..end])
 }
 
 fn expect_status(run: &qemu::Run, expected: i32, what: &str, board: Board) -> Result<(), String> {
@@ -619,5 +809,111 @@ supervisor done: 4 sessions, 13 failed connects, 3 resets";
                 .unwrap_err()
                 .contains("unreadable schedule line")
         );
+    }
+}
+
+#[cfg(test)]
+mod embassy_tests {
+    use super::check_embassy;
+
+    /// `embassy`'s log as QEMU prints it on the lm3s6965evb.
+    const LOG: &str = "\
+INFO  lm3s6965evb: deadline 1000 ms, 50 ms per attempt
+INFO  read 1 at 0 ms: no answer
+INFO  read 1 abandoned after 50 ms
+INFO  read 2 at 70 ms: busy for 120 ms
+INFO  read 3 at 190 ms: converting for 400 ms
+INFO  read 3 abandoned after 50 ms
+INFO  read 4 at 320 ms: converting for 15 ms
+INFO  read 4: 2150 centi-degrees
+INFO  attempt 1: TimedOut { slept_ms: 20, hint_ms: None }
+INFO  attempt 2: Retried { error: Busy { retry_after_ms: 120 }, slept_ms: 120, hint_ms: Some(120) }
+INFO  attempt 3: TimedOut { slept_ms: 80, hint_ms: None }
+INFO  attempt 4: Succeeded
+INFO  stopped: Succeeded, 220 ms slept in all
+done in 335 ms of the 1000 ms deadline: 4 attempts, 2 timed out, 2 abandoned";
+
+    fn check(log: &str) -> Result<String, String> {
+        check_embassy(&log.lines().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn the_firmware_log_passes() {
+        assert_eq!(
+            check(LOG).unwrap(),
+            "4 attempts in 335 ms of 1000: 2 timed out after 50 ms, a hinted delay of 120 ms \
+             slept 120 ms, then success"
+        );
+    }
+
+    #[test]
+    fn a_run_without_a_timeout_fails() {
+        let log = LOG
+            .replace(
+                "TimedOut { slept_ms: 20, hint_ms: None }",
+                "Retried { error: Absent, slept_ms: 20, hint_ms: None }",
+            )
+            .replace(
+                "TimedOut { slept_ms: 80, hint_ms: None }",
+                "Retried { error: Absent, slept_ms: 80, hint_ms: None }",
+            );
+        assert!(check(&log).unwrap_err().starts_with("no attempt timed out"));
+    }
+
+    #[test]
+    fn a_timeout_that_leaves_the_read_running_fails() {
+        let log = LOG.replacen("INFO  read 3 abandoned after 50 ms\n", "", 1);
+        assert_eq!(
+            check(&log).unwrap_err(),
+            "2 attempt(s) timed out but 1 read(s) were abandoned: a timeout drops the read's \
+             future"
+        );
+        let early = LOG.replace(
+            "read 3 abandoned after 50 ms",
+            "read 3 abandoned after 12 ms",
+        );
+        assert_eq!(
+            check(&early).unwrap_err(),
+            "read 3 was abandoned after 12 ms, before its 50 ms were up"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_cut_short_hint_fails() {
+        let unhinted = LOG.replace("hint_ms: Some(120)", "hint_ms: None");
+        assert!(
+            check(&unhinted)
+                .unwrap_err()
+                .starts_with("no attempt slept a hinted")
+        );
+        let short = LOG.replace("slept_ms: 120, hint_ms", "slept_ms: 40, hint_ms");
+        assert_eq!(
+            check(&short).unwrap_err(),
+            "an attempt slept 40 ms on a hint of 120 ms: a hint is the least delay"
+        );
+    }
+
+    #[test]
+    fn no_success_a_gap_or_a_late_end_fails() {
+        let failed = LOG
+            .replace(
+                "attempt 4: Succeeded",
+                "attempt 4: Stopped { reason: DeadlineExceeded }",
+            )
+            .replace("stopped: Succeeded", "stopped: DeadlineExceeded");
+        assert!(check(&failed).unwrap_err().contains("not 'Succeeded'"));
+        let gap = LOG.replace("attempt 3: ", "attempt 5: ");
+        assert!(
+            check(&gap)
+                .unwrap_err()
+                .starts_with("attempt 5 logged after attempt 2")
+        );
+        let late = LOG.replace("done in 335 ms", "done in 1335 ms");
+        assert_eq!(
+            check(&late).unwrap_err(),
+            "it took 1335 ms, past its 1000 ms deadline"
+        );
+        let miscounted = LOG.replace("2 timed out, 2 abandoned", "1 timed out, 2 abandoned");
+        assert!(check(&miscounted).unwrap_err().contains("but its log says"));
     }
 }

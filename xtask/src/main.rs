@@ -21,8 +21,8 @@ tasks:
   ci                        every check and test, host and firmware: what CI runs
   firmware --board BOARD [--bin NAME]
                             build the firmware, run binary NAME (default sensor; or checks,
-                            failing, reconnect) in QEMU, print its log, exit with its status
-                            (BOARD: lm3s6965evb or microbit)
+                            failing, reconnect, embassy) in QEMU, print its log, exit with its
+                            status (BOARD: lm3s6965evb or microbit)
   size                      flash and RAM of the firmware, and the flash the retry engine adds
   mutants                   mutation testing of the core (slow; not part of ci)
   bench                     the host benchmarks beside backon, backoff and exponential-backoff";

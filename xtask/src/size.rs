@@ -3,7 +3,7 @@
 //! `target/size.json`.
 
 use crate::elf::{Footprint, footprint};
-use crate::firmware::{BOARDS, Board, build};
+use crate::firmware::{BOARDS, Board, build, build_firmware};
 use crate::toolchain::Thumb;
 
 /// Probe builds, from the baseline (no retry) to a policy built at run time.
@@ -61,6 +61,8 @@ const ENGINE_BUDGET: u64 = 1024;
 /// The figures for one board.
 struct Sizes {
     firmware: Footprint,
+    /// The `embassy` firmware: the executor, embassy-time and its driver, and the async engine.
+    embassy: Footprint,
     probes: Vec<Footprint>,
     /// `Policy<8>`, one log record with a one-byte error, and the stack a run uses, as the
     /// `checks` firmware measures them on the chip.
@@ -74,6 +76,7 @@ fn measure(thumb: Thumb, board: Board) -> Result<Sizes, String> {
         footprint(&elf).map_err(|e| format!("{}: {e}", path.display()))
     };
     let firmware = read(build(thumb, board, "firmware-example", &[], "sensor")?)?;
+    let embassy = read(build_firmware(thumb, board, "embassy")?)?;
     let checks = crate::qemu::run(
         board.name,
         board.cpu,
@@ -98,6 +101,7 @@ fn measure(thumb: Thumb, board: Board) -> Result<Sizes, String> {
     }
     Ok(Sizes {
         firmware,
+        embassy,
         probes,
         memory,
     })
@@ -124,6 +128,14 @@ pub fn report(thumb: Thumb) -> Result<(), String> {
     row(
         "`sensor` firmware: RAM (static)",
         sizes.iter().map(|s| s.firmware.ram.to_string()).collect(),
+    );
+    row(
+        "`embassy` firmware: flash",
+        sizes.iter().map(|s| s.embassy.flash.to_string()).collect(),
+    );
+    row(
+        "`embassy` firmware: RAM (static)",
+        sizes.iter().map(|s| s.embassy.ram.to_string()).collect(),
     );
     row(
         "probe, baseline: flash",
