@@ -15,11 +15,12 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
     C: Clock,
-    B: RetryBudget,
 {
     /// Calls `op` until it succeeds or a stop rule ends the run (the predicate refuses the error,
     /// attempts run out, or the delay budget, the deadline or the retry budget would be
-    /// exceeded), sleeping on `delay` between calls and never after the last.
+    /// exceeded), sleeping on `delay` between calls and never after the last. A call the retry
+    /// budget refuses (a circuit breaker's) ends at once, with no attempt, the budget's error
+    /// and [`StopReason::CircuitOpen`].
     ///
     /// `delay` is any [`Delay`]: pass `&mut` a sleeper to keep it, `&clock` for a
     /// [`MockClock`](crate::MockClock), or [`HalDelay`](crate::HalDelay) around an
@@ -30,8 +31,12 @@ where
         F: FnMut() -> Result<V, E>,
         P: RetryOn<E>,
         H: BeforeSleep<E>,
+        B: RetryBudget<E>,
     {
         let mut run = self.start();
+        if let Err(error) = self.start_call() {
+            return run.finish(Err(error), StopReason::CircuitOpen);
+        }
         loop {
             match op() {
                 Ok(value) => {
@@ -49,9 +54,9 @@ where
     /// As [`call`](Self::call), for an async operation (an `async` closure, or a closure that
     /// returns a future), sleeping on an embedded-hal-async `DelayNs` (embassy's `Delay`,
     /// tokio's through the `tokio` feature, or any executor's). The rules, the log and the
-    /// outcome are the same. Nothing happens until the future is first polled, so a deadline is
-    /// measured from then. With [`attempt_timeout_ms`](Self::attempt_timeout_ms), each attempt
-    /// races a timer on `delay`.
+    /// outcome are the same, a call refused by a circuit breaker included. Nothing happens until
+    /// the future is first polled, so a deadline is measured from then. With
+    /// [`attempt_timeout_ms`](Self::attempt_timeout_ms), each attempt races a timer on `delay`.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -85,9 +90,13 @@ where
         F: AsyncFnMut() -> Result<V, E>,
         P: RetryOn<E>,
         H: BeforeSleep<E>,
+        B: RetryBudget<E>,
         T: AttemptTimeout<E>,
     {
         let mut run = self.start();
+        if let Err(error) = self.start_call() {
+            return run.finish(Err(error), StopReason::CircuitOpen);
+        }
         loop {
             let (result, timed_out) = match self.attempt_limit_ms(&run) {
                 None => (op().await, false),

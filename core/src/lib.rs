@@ -11,13 +11,16 @@
 //! - A [`Retry`] runs operations under a policy. It draws jitter from any [`rand_core::Rng`],
 //!   and asks a [`RetryOn`] predicate what to do after an error ([`Decision`]: stop, retry, or
 //!   retry after a server's hinted delay). Optional stop rules: a policy's delay budget, a run's
-//!   deadline on a [`Clock`], and a [`RetryBudget`] ([`TokenBucket`]) shared by many operations;
-//!   a [`BeforeSleep`] hook sees every sleep.
+//!   deadline on a [`Clock`], and a [`RetryBudget`], often shared by many operations, so that
+//!   retries stop multiplying the load on a failing peer: the AWS SDKs' [`TokenBucket`], gRPC's
+//!   [`GrpcThrottle`], an [`AdaptiveBucket`], a [`RetryBreaker`], or a [`CircuitBreaker`] that
+//!   refuses whole calls while the peer seems down. A [`BeforeSleep`] hook sees every sleep.
 //! - Three ways to run, one set of rules: [`Retry::call`] blocks on a [`Delay`] ([`HalDelay`]
 //!   adapts any embedded-hal 1.0 `DelayNs`; a [`MockClock`] only advances virtual time);
 //!   [`Retry::call_async`] awaits an embedded-hal-async `DelayNs`; and an event loop that must
 //!   never block drives a [`Run`] itself with [`Retry::start`], [`Retry::failed`] (answered
-//!   by a [`Step`]: sleep this long, or stop) and [`Retry::succeeded`].
+//!   by a [`Step`]: sleep this long, or stop) and [`Retry::succeeded`], asking a budget first
+//!   with [`Retry::start_call`].
 //! - The [`Outcome`] holds the value or the error that ended the run, why it stopped
 //!   ([`StopReason`]), and the [`AttemptLog`]: the last `N` [`Attempt`] records, with the delay
 //!   actually slept after each, and the totals of every attempt. It turns into the operation's
@@ -129,9 +132,12 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+mod adaptive;
 mod backoff;
 mod budget;
+mod circuit;
 mod clock;
+mod counter;
 mod decision;
 mod delay;
 mod drive;
@@ -139,6 +145,7 @@ mod drive;
 mod embassy;
 mod error;
 mod factor;
+mod grpc;
 mod hook;
 #[cfg(any(feature = "log", feature = "tracing"))]
 mod hooks;
@@ -150,16 +157,20 @@ mod mock;
 mod name;
 mod policy;
 mod retry;
+mod retry_breaker;
 mod run;
 pub mod stand_in;
 mod stop;
 mod timeout;
+mod token_bucket;
 mod wide;
 
-pub use backoff::{Backoff, BackoffState};
 #[cfg(target_has_atomic = "32")]
-pub use budget::SharedTokenBucket;
-pub use budget::{BucketRates, RetryBudget, TokenBucket};
+pub use adaptive::SharedAdaptiveBucket;
+pub use adaptive::{AdaptiveBucket, AdaptiveRates};
+pub use backoff::{Backoff, BackoffState};
+pub use budget::RetryBudget;
+pub use circuit::{CircuitBreaker, CircuitOpen, CircuitSettings, CircuitState};
 pub use clock::Clock;
 pub use decision::{Decision, HintAboveCap, RetryAll, RetryOn};
 pub use delay::{Delay, HalDelay};
@@ -167,6 +178,9 @@ pub use delay::{Delay, HalDelay};
 pub use embassy::EmbassyClock;
 pub use error::PolicyError;
 pub use factor::Factor;
+#[cfg(target_has_atomic = "32")]
+pub use grpc::SharedGrpcThrottle;
+pub use grpc::{GrpcThrottle, ThrottleRates};
 pub use hook::BeforeSleep;
 #[cfg(feature = "log")]
 pub use hooks::LogHook;
@@ -182,9 +196,15 @@ pub use mock::MockClock;
 pub use name::UnknownName;
 pub use policy::{Policy, PolicyBuilder};
 pub use retry::Retry;
+pub use retry_breaker::RetryBreaker;
+#[cfg(target_has_atomic = "32")]
+pub use retry_breaker::SharedRetryBreaker;
 pub use run::{Run, Step};
 pub use stop::StopReason;
 pub use timeout::{AttemptTimeout, TimedOut, TimeoutMs};
+#[cfg(target_has_atomic = "32")]
+pub use token_bucket::SharedTokenBucket;
+pub use token_bucket::{BucketRates, TokenBucket};
 
 /// The crate README's examples, run as doctests so that the page users read first stays true.
 #[cfg(doctest)]

@@ -11,7 +11,8 @@ use crate::{
 };
 
 /// A configured retry: a [`Policy`], randomness for jitter, a [`RetryOn`] predicate, and
-/// optionally a deadline, a [`BeforeSleep`] hook and a shared [`RetryBudget`].
+/// optionally a deadline, a [`BeforeSleep`] hook and a [`RetryBudget`] (a budget or a breaker,
+/// often shared).
 ///
 /// It runs an operation in one of three ways, all under the same rules:
 /// - [`call`](Self::call) blocks, sleeping on a [`Delay`](crate::Delay);
@@ -190,9 +191,16 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
         }
     }
 
-    /// Draws every retry from `budget`, shared with other operations (pass `&bucket`); a run
-    /// the budget cannot pay for stops instead of retrying, and each success puts tokens back.
-    pub fn retry_budget<B2: RetryBudget>(self, budget: B2) -> Retry<R, N, P, C, H, B2, T> {
+    /// Asks `budget`, a [`RetryBudget`] (pass `&budget` to share it with other operations),
+    /// before every retry, and tells it of every call, failure and success: a retry it refuses
+    /// ends the run with [`StopReason::RetryBudgetExhausted`], and a call a circuit breaker
+    /// refuses ends before its first attempt with [`StopReason::CircuitOpen`].
+    ///
+    /// Any budget fits, the crate's ([`TokenBucket`](crate::TokenBucket),
+    /// [`GrpcThrottle`](crate::GrpcThrottle), [`AdaptiveBucket`](crate::AdaptiveBucket),
+    /// [`RetryBreaker`](crate::RetryBreaker), [`CircuitBreaker`](crate::CircuitBreaker)) or one
+    /// of the user's own; it is checked against the operation's error type when a run starts.
+    pub fn retry_budget<B2>(self, budget: B2) -> Retry<R, N, P, C, H, B2, T> {
         Retry {
             policy: self.policy,
             rng: self.rng,
@@ -280,10 +288,61 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
     C: Clock,
-    B: RetryBudget,
 {
+    /// Asks the retry budget whether a call may start (a circuit breaker may refuse it), and
+    /// tells it the call is starting: an event loop calls it before each call's
+    /// [`start`](Self::start), as [`call`](Self::call) and [`call_async`](Self::call_async) do.
+    /// `Ok` without a budget.
+    ///
+    /// It is apart from `start`, which cannot fail and also begins the schedule again for
+    /// [`reset`](Self::reset): a supervisor that resets its run after a stable session decides
+    /// itself whether the next connection is a new call for the budget.
+    ///
+    /// ```
+    /// use embedded_retry::{
+    ///     CircuitBreaker, CircuitOpen, CircuitSettings, Jitter, MockClock, Policy, Retry, Run,
+    ///     Step,
+    /// };
+    ///
+    /// #[derive(Debug, PartialEq)]
+    /// enum Error { Nack, PeerDown }
+    /// impl From<CircuitOpen> for Error {
+    ///     fn from(_: CircuitOpen) -> Self { Error::PeerDown }
+    /// }
+    ///
+    /// const POLICY: Policy = Policy::builder().max_attempts(2).base_delay_ms(10)
+    ///     .jitter(Jitter::None).build_or_panic();
+    /// let clock = MockClock::<0>::new();
+    /// let breaker = CircuitBreaker::new(&clock, CircuitSettings {
+    ///     consecutive_failures: 2,
+    ///     ..CircuitSettings::DEFAULT
+    /// });
+    /// let mut retry = Retry::without_jitter(POLICY).unwrap().retry_budget(&breaker);
+    ///
+    /// // A call whose two attempts fail: the breaker opens.
+    /// retry.start_call::<Error>().unwrap();
+    /// let mut run: Run<Error, 0> = retry.start();
+    /// assert_eq!(retry.failed(&mut run, Error::Nack), Step::Sleep(10));
+    /// assert!(matches!(retry.failed(&mut run, Error::Nack), Step::Stop { .. }));
+    ///
+    /// // The next call is refused before its first attempt.
+    /// assert_eq!(retry.start_call::<Error>(), Err(Error::PeerDown));
+    /// ```
+    ///
+    /// # Errors
+    /// The budget's refusal, as the operation's error type.
+    pub fn start_call<E>(&self) -> Result<(), E>
+    where
+        B: RetryBudget<E>,
+    {
+        match &self.budget {
+            Some(budget) => budget.start_call(),
+            None => Ok(()),
+        }
+    }
+
     /// Starts a run, reading the deadline's clock (if there is a deadline): the first attempt
-    /// follows.
+    /// follows. With a retry budget, call [`start_call`](Self::start_call) first.
     pub fn start<E>(&self) -> Run<E, N> {
         Run {
             schedule: self.policy.backoff().start(),
@@ -305,6 +364,7 @@ where
     where
         P: RetryOn<E>,
         H: BeforeSleep<E>,
+        B: RetryBudget<E>,
     {
         self.settle_failure(run, error, false)
     }
@@ -335,7 +395,11 @@ where
     where
         P: RetryOn<E>,
         H: BeforeSleep<E>,
+        B: RetryBudget<E>,
     {
+        if let Some(budget) = &self.budget {
+            budget.attempt_failed();
+        }
         match self.next_delay(run, &error) {
             Ok((slept_ms, hint_ms)) => {
                 self.before_sleep
@@ -358,8 +422,11 @@ where
         }
     }
 
-    /// The attempt `run` is on succeeded: it is logged, and the retry budget is paid back.
-    pub fn succeeded<E>(&mut self, run: &mut Run<E, N>) {
+    /// The attempt `run` is on succeeded: it is logged, and the retry budget is told.
+    pub fn succeeded<E>(&mut self, run: &mut Run<E, N>)
+    where
+        B: RetryBudget<E>,
+    {
         if let Some(budget) = &self.budget {
             budget.succeeded(run.log.total_attempts() > 0);
         }
@@ -376,6 +443,7 @@ where
     ) -> Result<(u32, Option<u32>), StopReason>
     where
         P: RetryOn<E>,
+        B: RetryBudget<E>,
     {
         let hint = match self.retry_on.decide(error) {
             Decision::Stop => return Err(StopReason::NotRetryable),
@@ -426,7 +494,6 @@ impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B, TimeoutMs>
 where
     R: Rng,
     C: Clock,
-    B: RetryBudget,
 {
     /// The attempt `run` is on ran out of the time [`attempt_limit_ms`](Self::attempt_limit_ms)
     /// allowed it: as [`failed`](Self::failed) with [`TimedOut`](crate::TimedOut) as the error,
@@ -436,6 +503,7 @@ where
         E: From<crate::TimedOut>,
         P: RetryOn<E>,
         H: BeforeSleep<E>,
+        B: RetryBudget<E>,
     {
         self.settle_failure(run, E::from(crate::TimedOut), true)
     }

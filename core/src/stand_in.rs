@@ -44,14 +44,17 @@ impl Clock for NoClock {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoBudget {}
 
-impl RetryBudget for NoBudget {
+impl<E> RetryBudget<E> for NoBudget {
+    fn start_call(&self) -> Result<(), E> {
+        match *self {}
+    }
+    fn attempt_failed(&self) {
+        match *self {}
+    }
     fn try_spend(&self) -> bool {
         match *self {}
     }
     fn succeeded(&self, _after_retry: bool) {
-        match *self {}
-    }
-    fn tokens(&self) -> u32 {
         match *self {}
     }
 }

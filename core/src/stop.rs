@@ -19,16 +19,19 @@ pub enum StopReason {
     /// The next sleep would have ended past the run's deadline (or the deadline had already
     /// passed when the attempt failed).
     DeadlineExceeded,
-    /// The shared retry budget could not pay for another retry.
+    /// The retry budget, or a breaker, refused another retry.
     RetryBudgetExhausted,
     /// The predicate hinted a delay above the cap and the policy says
     /// [`HintAboveCap::Stop`](crate::HintAboveCap::Stop).
     HintAboveCap,
+    /// A circuit breaker refused the call: no attempt was made, and the error is
+    /// [`CircuitOpen`](crate::CircuitOpen) turned into the operation's error type.
+    CircuitOpen,
 }
 
 impl StopReason {
     /// Every reason, in the order of [`NAMES`](Self::NAMES).
-    pub const ALL: [StopReason; 7] = [
+    pub const ALL: [StopReason; 8] = [
         StopReason::Succeeded,
         StopReason::NotRetryable,
         StopReason::AttemptsExhausted,
@@ -36,12 +39,13 @@ impl StopReason {
         StopReason::DeadlineExceeded,
         StopReason::RetryBudgetExhausted,
         StopReason::HintAboveCap,
+        StopReason::CircuitOpen,
     ];
 
     /// The reasons' text names, in `snake_case`: `success`, `not_retryable`,
     /// `attempts_exhausted`, `delay_budget_exhausted`, `deadline_exceeded`,
-    /// `retry_budget_exhausted`, `hint_above_cap`.
-    pub const NAMES: [&'static str; 7] = [
+    /// `retry_budget_exhausted`, `hint_above_cap`, `circuit_open`.
+    pub const NAMES: [&'static str; 8] = [
         "success",
         "not_retryable",
         "attempts_exhausted",
@@ -49,6 +53,7 @@ impl StopReason {
         "deadline_exceeded",
         "retry_budget_exhausted",
         "hint_above_cap",
+        "circuit_open",
     ];
 
     /// The reason's text name, which [`FromStr`](core::str::FromStr) reads back.

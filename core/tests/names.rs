@@ -17,6 +17,7 @@ fn names_round_trip() {
         StopReason::DelayBudgetExhausted.name(),
         "delay_budget_exhausted"
     );
+    assert_eq!(StopReason::CircuitOpen.name(), "circuit_open");
     assert_eq!(Jitter::Decorrelated.name(), "decorrelated");
     assert_eq!(HintAboveCap::Honour.name(), "honour");
 }
@@ -29,7 +30,7 @@ fn an_unknown_name_lists_the_accepted_ones() {
     assert_eq!(
         "".parse::<StopReason>().unwrap_err().to_string(),
         "expected success, not_retryable, attempts_exhausted, delay_budget_exhausted, \
-         deadline_exceeded, retry_budget_exhausted or hint_above_cap"
+         deadline_exceeded, retry_budget_exhausted, hint_above_cap or circuit_open"
     );
     assert!(" full".parse::<Jitter>().is_err());
 }

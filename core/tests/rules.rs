@@ -287,7 +287,7 @@ fn a_hint_does_not_bypass_the_deadline() {
 
 #[test]
 fn threads_can_share_a_retry_budget() {
-    let bucket = SharedTokenBucket::new(BucketRates {
+    let bucket: SharedTokenBucket = TokenBucket::new_shared(BucketRates {
         capacity: 100,
         cost: 1,
         refill: 0,
@@ -432,14 +432,11 @@ fn the_async_engine_keeps_the_same_log_as_the_blocking_one() {
 #[test]
 fn a_budget_behind_a_reference_is_the_same_budget() {
     // Generic over the budget, so that `&TokenBucket` goes through the impl for references.
-    fn spend<B: RetryBudget>(budget: B) -> bool {
+    fn spend<B: RetryBudget<u32>>(budget: B) -> bool {
         budget.try_spend()
     }
-    fn succeeded<B: RetryBudget>(budget: B) {
+    fn succeeded<B: RetryBudget<u32>>(budget: B) {
         budget.succeeded(false)
-    }
-    fn tokens<B: RetryBudget>(budget: B) -> u32 {
-        budget.tokens()
     }
     let bucket = TokenBucket::new(BucketRates {
         capacity: 7,
@@ -447,14 +444,14 @@ fn a_budget_behind_a_reference_is_the_same_budget() {
         refill: 1,
     });
     assert!(spend(&bucket));
-    assert_eq!(tokens(&bucket), 5);
+    assert_eq!(bucket.tokens(), 5);
     succeeded(&bucket);
-    assert_eq!(tokens(&bucket), 6);
+    assert_eq!(bucket.tokens(), 6);
 }
 
 #[test]
 fn a_shared_bucket_spends_refills_and_caps_like_a_local_one() {
-    let shared = SharedTokenBucket::new(BucketRates {
+    let shared = TokenBucket::new_shared(BucketRates {
         capacity: 12,
         cost: 5,
         refill: 2,

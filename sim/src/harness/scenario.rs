@@ -334,7 +334,7 @@ impl Clock for WallClock {
 #[derive(Debug)]
 struct SimBudget(Option<TokenBucket>);
 
-impl RetryBudget for SimBudget {
+impl<E> RetryBudget<E> for SimBudget {
     fn try_spend(&self) -> bool {
         self.0.as_ref().is_none_or(TokenBucket::try_spend)
     }
@@ -343,6 +343,9 @@ impl RetryBudget for SimBudget {
             bucket.succeeded(after_retry);
         }
     }
+}
+
+impl SimBudget {
     fn tokens(&self) -> u32 {
         self.0.as_ref().map_or(0, TokenBucket::tokens)
     }

@@ -1,0 +1,149 @@
+//! A retry breaker: no retries while too many attempts fail for the calls made.
+
+use core::cell::Cell;
+
+use crate::RetryBudget;
+use crate::counter::{Counter, add_one};
+
+/// A breaker for retries only: no retry while the failed attempts (first attempts and retries)
+/// divided by the calls started exceed a ratio; below it, retries go on up to the policy's
+/// attempts. First attempts are never refused.
+///
+/// The ratio is in thousandths: [`DEFAULT_RATIO`](RetryBreaker::DEFAULT_RATIO), 100, is 10 %.
+/// While a peer fails now and then, every failure is retried; once it fails more than that,
+/// retries stop (so they add at most about a tenth to the load), and they come back as
+/// successful calls bring the ratio down. This is the retry breaker of Marc Brooker's "Fixing
+/// retries with token buckets and circuit breakers" (2022). The counts run from when the breaker
+/// was made, and saturate at `u32::MAX`.
+///
+/// `RetryBreaker` (made by [`new`](RetryBreaker::new)) keeps its counts in `Cell`s for one
+/// thread; [`SharedRetryBreaker`] (made by [`new_shared`](RetryBreaker::new_shared)) in
+/// `AtomicU32`s, `Sync`, on targets with atomic compare-and-swap (each count is updated
+/// atomically; a retry decided while another thread counts may see one count before the other).
+///
+/// ```
+/// use embedded_retry::{Jitter, MockClock, Policy, Retry, RetryBreaker, StopReason};
+///
+/// const POLICY: Policy = Policy::builder().max_attempts(4).base_delay_ms(10)
+///     .jitter(Jitter::None).build_or_panic();
+///
+/// let breaker = RetryBreaker::new(RetryBreaker::DEFAULT_RATIO);
+/// let clock = MockClock::<0>::new();
+/// let mut retry = Retry::without_jitter(POLICY).unwrap().retry_budget(&breaker);
+///
+/// // 19 good calls, then one that fails twice before it succeeds: 2 failures in 20 calls is
+/// // 10 %, not above the ratio, so it was retried.
+/// for _ in 0..19 {
+///     assert!(retry.call(&clock, || Ok::<_, &str>(())).is_success());
+/// }
+/// let mut tries = 0;
+/// let outcome = retry.call(&clock, || {
+///     tries += 1;
+///     if tries < 3 { Err("busy") } else { Ok(()) }
+/// });
+/// assert!(outcome.is_success());
+///
+/// // A call that fails: 3 failures in 21 calls is above 10 %, so no retry.
+/// let outcome = retry.call(&clock, || Err::<(), _>("busy"));
+/// assert_eq!(outcome.stop_reason(), StopReason::RetryBudgetExhausted);
+/// assert_eq!(outcome.total_attempts(), 1);
+/// assert_eq!((breaker.calls(), breaker.failures()), (21, 3));
+/// ```
+#[derive(Debug)]
+pub struct RetryBreaker<S = Cell<u32>> {
+    max_failure_ratio: u32,
+    calls: S,
+    failures: S,
+}
+
+/// A [`RetryBreaker`] that threads can share: its counts are in `AtomicU32`s.
+#[cfg(target_has_atomic = "32")]
+pub type SharedRetryBreaker = RetryBreaker<core::sync::atomic::AtomicU32>;
+
+impl RetryBreaker {
+    /// The usual ratio, in thousandths: 100, which is 10 %.
+    pub const DEFAULT_RATIO: u32 = 100;
+
+    /// A breaker for one thread that allows retries while failures per call started are at
+    /// most `max_failure_ratio` thousandths.
+    pub const fn new(max_failure_ratio: u32) -> Self {
+        RetryBreaker {
+            max_failure_ratio,
+            calls: Cell::new(0),
+            failures: Cell::new(0),
+        }
+    }
+}
+
+impl Default for RetryBreaker {
+    /// A breaker with the [default ratio](RetryBreaker::DEFAULT_RATIO), 10 %.
+    fn default() -> Self {
+        RetryBreaker::new(RetryBreaker::DEFAULT_RATIO)
+    }
+}
+
+#[cfg(target_has_atomic = "32")]
+impl SharedRetryBreaker {
+    /// A breaker that threads can share; see [`new`](RetryBreaker::new).
+    pub const fn new_shared(max_failure_ratio: u32) -> Self {
+        use core::sync::atomic::AtomicU32;
+        RetryBreaker {
+            max_failure_ratio,
+            calls: AtomicU32::new(0),
+            failures: AtomicU32::new(0),
+        }
+    }
+}
+
+impl<S> RetryBreaker<S> {
+    /// The most failures per call started, in thousandths, at which retries are allowed.
+    pub const fn max_failure_ratio(&self) -> u32 {
+        self.max_failure_ratio
+    }
+}
+
+impl<S: Counter> RetryBreaker<S> {
+    /// A call starts: one more call.
+    pub fn start_call(&self) {
+        add_one(&self.calls);
+    }
+
+    /// An attempt failed: one more failure.
+    pub fn attempt_failed(&self) {
+        add_one(&self.failures);
+    }
+
+    /// Whether a retry is allowed: while failures / calls is at most the ratio. It costs
+    /// nothing.
+    pub fn try_spend(&self) -> bool {
+        // failures / calls <= ratio / 1000, multiplied out: no division, and no retry after
+        // failures with no call counted.
+        let failures = u64::from(self.failures.get()).saturating_mul(1000);
+        let allowed = u64::from(self.max_failure_ratio).saturating_mul(u64::from(self.calls.get()));
+        failures <= allowed
+    }
+
+    /// Calls started.
+    pub fn calls(&self) -> u32 {
+        self.calls.get()
+    }
+
+    /// Attempts failed.
+    pub fn failures(&self) -> u32 {
+        self.failures.get()
+    }
+}
+
+impl<S: Counter, E> RetryBudget<E> for RetryBreaker<S> {
+    fn start_call(&self) -> Result<(), E> {
+        RetryBreaker::start_call(self);
+        Ok(())
+    }
+    fn attempt_failed(&self) {
+        RetryBreaker::attempt_failed(self)
+    }
+    fn try_spend(&self) -> bool {
+        RetryBreaker::try_spend(self)
+    }
+    fn succeeded(&self, _after_retry: bool) {}
+}

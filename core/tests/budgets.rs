@@ -1,0 +1,970 @@
+//! The retry budgets and breakers against plain models of their rules.
+//!
+//! Each strategy is driven by random sequences of events (a call starts, an attempt fails, a
+//! retry is asked for, an attempt succeeds, the clock moves) and compared, event by event, with
+//! a model written here the plain way: integers without saturation, or `f64` for ratios. Then
+//! whole runs through `Retry::call` and `call_async` are compared with the same models driven as
+//! the engine documents it drives a budget. The runner's seed is fixed, so nothing can flake;
+//! time is a mock clock, so nothing sleeps.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use embedded_retry::stand_in::{NoClock, NoHook, NoRng};
+use embedded_retry::{
+    AdaptiveBucket, AdaptiveRates, AttemptOutcome, BucketRates, CircuitBreaker, CircuitOpen,
+    CircuitSettings, CircuitState, GrpcThrottle, Jitter, MockClock, Outcome, Policy, Retry,
+    RetryAll, RetryBreaker, RetryBudget, Run, Step, StopReason, ThrottleRates, TokenBucket,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+fn config() -> Config {
+    Config {
+        cases: 256,
+        rng_seed: RngSeed::Fixed(0xb0d6e7),
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
+/// The operation's error: an attempt's failure, or a call the breaker refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Error {
+    Failed(u32),
+    PeerDown,
+}
+
+impl From<CircuitOpen> for Error {
+    fn from(_: CircuitOpen) -> Self {
+        Error::PeerDown
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The models: each rule as the documentation states it, in the plainest arithmetic.
+
+/// What a budget is told and asked, with the time on the clock when it happens.
+trait Model {
+    /// `false`: the call is refused.
+    fn start_call(&mut self, now: u64) -> bool;
+    fn attempt_failed(&mut self, now: u64);
+    fn try_spend(&mut self, now: u64) -> bool;
+    fn succeeded(&mut self, after_retry: bool, now: u64);
+    /// What the strategy shows of itself: tokens, counts, or its state.
+    fn shown(&self, now: u64) -> i64;
+}
+
+/// The AWS standard mode: whole tokens.
+struct BucketModel {
+    capacity: i64,
+    cost: i64,
+    refill: i64,
+    tokens: i64,
+}
+
+impl BucketModel {
+    fn new(rates: BucketRates) -> Self {
+        BucketModel {
+            capacity: rates.capacity.into(),
+            cost: rates.cost.into(),
+            refill: rates.refill.into(),
+            tokens: rates.capacity.into(),
+        }
+    }
+}
+
+impl Model for BucketModel {
+    fn start_call(&mut self, _: u64) -> bool {
+        true
+    }
+    fn attempt_failed(&mut self, _: u64) {}
+    fn try_spend(&mut self, _: u64) -> bool {
+        if self.tokens >= self.cost {
+            self.tokens -= self.cost;
+            true
+        } else {
+            false
+        }
+    }
+    fn succeeded(&mut self, after_retry: bool, _: u64) {
+        let back = if after_retry { self.cost } else { self.refill };
+        self.tokens = (self.tokens + back).min(self.capacity);
+    }
+    fn shown(&self, _: u64) -> i64 {
+        self.tokens
+    }
+}
+
+/// gRFC A6, in thousandths of a token.
+struct GrpcModel {
+    max: i64,
+    ratio: i64,
+    tokens: i64,
+}
+
+impl GrpcModel {
+    fn new(rates: ThrottleRates) -> Self {
+        let max = i64::from(rates.max_tokens) * 1000;
+        GrpcModel {
+            max,
+            ratio: rates.token_ratio.into(),
+            tokens: max,
+        }
+    }
+}
+
+impl Model for GrpcModel {
+    fn start_call(&mut self, _: u64) -> bool {
+        true
+    }
+    fn attempt_failed(&mut self, _: u64) {
+        self.tokens = (self.tokens - 1000).max(0);
+    }
+    fn try_spend(&mut self, _: u64) -> bool {
+        // max is a whole number of tokens in thousandths, so even: halving it is exact.
+        self.tokens > self.max / 2
+    }
+    fn succeeded(&mut self, _: bool, _: u64) {
+        self.tokens = (self.tokens + self.ratio).min(self.max);
+    }
+    fn shown(&self, _: u64) -> i64 {
+        self.tokens
+    }
+}
+
+/// The adaptive bucket, in thousandths of a token.
+struct AdaptiveModel {
+    capacity: i64,
+    credit: i64,
+    cost: i64,
+    tokens: i64,
+}
+
+impl AdaptiveModel {
+    fn new(rates: AdaptiveRates) -> Self {
+        AdaptiveModel {
+            capacity: rates.capacity.into(),
+            credit: rates.credit.into(),
+            cost: rates.cost.into(),
+            tokens: rates.capacity.into(),
+        }
+    }
+}
+
+impl Model for AdaptiveModel {
+    fn start_call(&mut self, _: u64) -> bool {
+        self.tokens = (self.tokens + self.credit).min(self.capacity);
+        true
+    }
+    fn attempt_failed(&mut self, _: u64) {}
+    fn try_spend(&mut self, _: u64) -> bool {
+        if self.tokens > self.cost {
+            self.tokens -= self.cost;
+            true
+        } else {
+            false
+        }
+    }
+    fn succeeded(&mut self, _: bool, _: u64) {}
+    fn shown(&self, _: u64) -> i64 {
+        self.tokens
+    }
+}
+
+/// The retry breaker: a ratio of counts, as a real number.
+struct BreakerModel {
+    max_ratio: f64,
+    calls: u64,
+    failures: u64,
+}
+
+impl Model for BreakerModel {
+    fn start_call(&mut self, _: u64) -> bool {
+        self.calls += 1;
+        true
+    }
+    fn attempt_failed(&mut self, _: u64) {
+        self.failures += 1;
+    }
+    fn try_spend(&mut self, _: u64) -> bool {
+        // No failure, nothing to hold against a retry; failures with no call, no retry.
+        self.failures == 0
+            || (self.calls > 0 && self.failures as f64 / self.calls as f64 <= self.max_ratio)
+    }
+    fn succeeded(&mut self, _: bool, _: u64) {}
+    fn shown(&self, _: u64) -> i64 {
+        (self.calls * 1_000_000 + self.failures) as i64
+    }
+}
+
+/// The circuit breaker as a state machine whose states are the documented ones.
+#[derive(Clone, Copy, Debug)]
+enum Circuit {
+    Closed {
+        in_a_row: u32,
+        failed: u32,
+        ended: u32,
+    },
+    Open {
+        at: u64,
+    },
+    /// After the cool-down; `probe`: when the probe was let through, if it was.
+    HalfOpen {
+        probe: Option<u64>,
+    },
+}
+
+struct CircuitModel {
+    settings: CircuitSettings,
+    state: Circuit,
+}
+
+const FRESH: Circuit = Circuit::Closed {
+    in_a_row: 0,
+    failed: 0,
+    ended: 0,
+};
+
+impl CircuitModel {
+    /// The state at `now`: an open breaker whose cool-down is over is half-open.
+    fn at(&mut self, now: u64) -> Circuit {
+        if let Circuit::Open { at } = self.state
+            && now >= at + self.settings.cool_down_ms
+        {
+            self.state = Circuit::HalfOpen { probe: None };
+        }
+        self.state
+    }
+
+    fn opens(&self, in_a_row: u32, failed: u32, ended: u32) -> bool {
+        let s = self.settings;
+        let by_run = s.consecutive_failures != 0 && in_a_row >= s.consecutive_failures;
+        let by_ratio = s.failure_ratio != 0
+            && ended >= s.min_attempts
+            && failed as f64 / ended as f64 >= s.failure_ratio as f64 / 1000.0;
+        by_run || by_ratio
+    }
+}
+
+impl Model for CircuitModel {
+    fn start_call(&mut self, now: u64) -> bool {
+        match self.at(now) {
+            Circuit::Closed { .. } => true,
+            Circuit::Open { .. } => false,
+            Circuit::HalfOpen { probe: None } => {
+                self.state = Circuit::HalfOpen { probe: Some(now) };
+                true
+            }
+            Circuit::HalfOpen { probe: Some(at) } => {
+                // A probe that has not reported for a whole cool-down is given up.
+                if now >= at + self.settings.cool_down_ms {
+                    self.state = Circuit::HalfOpen { probe: Some(now) };
+                    true
+                } else {
+                    false
+                }
+            }
+        }
+    }
+    fn attempt_failed(&mut self, now: u64) {
+        match self.at(now) {
+            Circuit::Closed {
+                in_a_row,
+                failed,
+                ended,
+            } => {
+                let (in_a_row, failed, ended) = (in_a_row + 1, failed + 1, ended + 1);
+                self.state = if self.opens(in_a_row, failed, ended) {
+                    Circuit::Open { at: now }
+                } else {
+                    Circuit::Closed {
+                        in_a_row,
+                        failed,
+                        ended,
+                    }
+                };
+            }
+            Circuit::HalfOpen { probe: Some(_) } => self.state = Circuit::Open { at: now },
+            Circuit::Open { .. } | Circuit::HalfOpen { probe: None } => {}
+        }
+    }
+    fn try_spend(&mut self, now: u64) -> bool {
+        matches!(self.at(now), Circuit::Closed { .. })
+    }
+    fn succeeded(&mut self, _: bool, now: u64) {
+        match self.at(now) {
+            Circuit::Closed { failed, ended, .. } => {
+                self.state = Circuit::Closed {
+                    in_a_row: 0,
+                    failed,
+                    ended: ended + 1,
+                }
+            }
+            Circuit::HalfOpen { probe: Some(_) } => self.state = FRESH,
+            Circuit::Open { .. } | Circuit::HalfOpen { probe: None } => {}
+        }
+    }
+    fn shown(&self, now: u64) -> i64 {
+        match self.state {
+            Circuit::Closed { .. } => 0,
+            Circuit::Open { at } if now < at + self.settings.cool_down_ms => 1,
+            Circuit::Open { .. } | Circuit::HalfOpen { .. } => 2,
+        }
+    }
+}
+
+fn circuit_shown(state: CircuitState) -> i64 {
+    match state {
+        CircuitState::Closed => 0,
+        CircuitState::Open => 1,
+        CircuitState::HalfOpen => 2,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event by event.
+
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    StartCall,
+    AttemptFailed,
+    TrySpend,
+    Succeeded { after_retry: bool },
+    Advance(u64),
+}
+
+fn events() -> impl Strategy<Value = Vec<Event>> {
+    let event = prop_oneof![
+        3 => Just(Event::StartCall),
+        4 => Just(Event::AttemptFailed),
+        3 => Just(Event::TrySpend),
+        2 => any::<bool>().prop_map(|after_retry| Event::Succeeded { after_retry }),
+        2 => prop_oneof![0u64..=10, 0u64..=3_000].prop_map(Event::Advance),
+    ];
+    prop::collection::vec(event, 0..200)
+}
+
+/// Replays `events` on `budget` through the trait (as the engine sees it) and on `model`,
+/// comparing every answer and, after every event, what each shows of itself.
+fn replay<B: RetryBudget<Error>>(
+    budget: &B,
+    shown: impl Fn() -> i64,
+    model: &mut dyn Model,
+    clock: &MockClock<0>,
+    events: &[Event],
+) -> Result<(), TestCaseError> {
+    for (i, event) in events.iter().enumerate() {
+        let now = clock.now_ms();
+        match *event {
+            Event::StartCall => {
+                let expected = if model.start_call(now) {
+                    Ok(())
+                } else {
+                    Err(Error::PeerDown)
+                };
+                prop_assert_eq!(budget.start_call(), expected, "event {}", i);
+            }
+            Event::AttemptFailed => {
+                budget.attempt_failed();
+                model.attempt_failed(now);
+            }
+            Event::TrySpend => {
+                prop_assert_eq!(budget.try_spend(), model.try_spend(now), "event {}", i);
+            }
+            Event::Succeeded { after_retry } => {
+                budget.succeeded(after_retry);
+                model.succeeded(after_retry, now);
+            }
+            Event::Advance(ms) => clock.advance(ms),
+        }
+        prop_assert_eq!(shown(), model.shown(clock.now_ms()), "after event {}", i);
+    }
+    Ok(())
+}
+
+fn bucket_rates() -> impl Strategy<Value = BucketRates> {
+    (0u32..=60, 0u32..=12, 0u32..=6).prop_map(|(capacity, cost, refill)| BucketRates {
+        capacity,
+        cost,
+        refill,
+    })
+}
+
+fn throttle_rates() -> impl Strategy<Value = ThrottleRates> {
+    (0u32..=20, prop_oneof![0u32..=1_000, 0u32..=3_000]).prop_map(|(max_tokens, token_ratio)| {
+        ThrottleRates {
+            max_tokens,
+            token_ratio,
+        }
+    })
+}
+
+fn adaptive_rates() -> impl Strategy<Value = AdaptiveRates> {
+    prop_oneof![
+        Just(AdaptiveRates::DEFAULT),
+        (0u32..=8_000, 0u32..=1_500, 0u32..=3_000).prop_map(|(capacity, credit, cost)| {
+            AdaptiveRates {
+                capacity,
+                credit,
+                cost,
+            }
+        }),
+    ]
+}
+
+fn breaker_ratio() -> impl Strategy<Value = u32> {
+    prop_oneof![Just(RetryBreaker::DEFAULT_RATIO), 0u32..=1_500]
+}
+
+fn circuit_settings() -> impl Strategy<Value = CircuitSettings> {
+    (
+        0u32..=6,
+        prop_oneof![Just(0u32), 0u32..=1_000],
+        0u32..=12,
+        prop_oneof![Just(0u64), 0u64..=5_000],
+    )
+        .prop_map(
+            |(consecutive_failures, failure_ratio, min_attempts, cool_down_ms)| CircuitSettings {
+                consecutive_failures,
+                failure_ratio,
+                min_attempts,
+                cool_down_ms,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_token_bucket_keeps_its_rules(rates in bucket_rates(), events in events()) {
+        let clock = MockClock::new();
+        let local = TokenBucket::new(rates);
+        replay(&local, || local.tokens().into(), &mut BucketModel::new(rates), &clock, &events)?;
+        let shared = TokenBucket::new_shared(rates);
+        replay(&shared, || shared.tokens().into(), &mut BucketModel::new(rates), &clock, &events)?;
+    }
+
+    #[test]
+    fn the_grpc_throttle_keeps_its_rules(rates in throttle_rates(), events in events()) {
+        let clock = MockClock::new();
+        let local = GrpcThrottle::new(rates);
+        replay(&local, || local.tokens_milli().into(), &mut GrpcModel::new(rates), &clock, &events)?;
+        let shared = GrpcThrottle::new_shared(rates);
+        replay(&shared, || shared.tokens_milli().into(), &mut GrpcModel::new(rates), &clock, &events)?;
+    }
+
+    #[test]
+    fn the_adaptive_bucket_keeps_its_rules(rates in adaptive_rates(), events in events()) {
+        let clock = MockClock::new();
+        let local = AdaptiveBucket::new(rates);
+        replay(&local, || local.tokens_milli().into(), &mut AdaptiveModel::new(rates), &clock, &events)?;
+        let shared = AdaptiveBucket::new_shared(rates);
+        replay(&shared, || shared.tokens_milli().into(), &mut AdaptiveModel::new(rates), &clock, &events)?;
+    }
+
+    #[test]
+    fn the_retry_breaker_keeps_its_rules(ratio in breaker_ratio(), events in events()) {
+        let clock = MockClock::new();
+        let model = || BreakerModel { max_ratio: f64::from(ratio) / 1000.0, calls: 0, failures: 0 };
+        let local = RetryBreaker::new(ratio);
+        let counts = |calls: u32, failures: u32| i64::from(calls) * 1_000_000 + i64::from(failures);
+        replay(&local, || counts(local.calls(), local.failures()), &mut model(), &clock, &events)?;
+        let shared = RetryBreaker::new_shared(ratio);
+        replay(&shared, || counts(shared.calls(), shared.failures()), &mut model(), &clock, &events)?;
+    }
+
+    #[test]
+    fn the_circuit_breaker_keeps_its_rules(settings in circuit_settings(), events in events()) {
+        let clock = MockClock::new();
+        let breaker = CircuitBreaker::new(&clock, settings);
+        let mut model = CircuitModel { settings, state: FRESH };
+        replay(&breaker, || circuit_shown(breaker.state()), &mut model, &clock, &events)?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole runs through the engine.
+
+/// One call's attempts, in order: each takes `ms` on the clock and fails or succeeds. Attempts
+/// past the end succeed at once.
+type Script = Vec<(bool, u64)>;
+
+fn scripts() -> impl Strategy<Value = Vec<Script>> {
+    let attempt = (
+        prop::bool::weighted(0.7),
+        prop_oneof![Just(0u64), 0u64..=2_000],
+    );
+    prop::collection::vec(prop::collection::vec(attempt, 0..6), 0..40)
+}
+
+fn attempt_of(script: &Script, attempt: usize) -> (bool, u64) {
+    script.get(attempt).copied().unwrap_or((false, 0))
+}
+
+/// What a call ended with: why, how many attempts, and its result.
+type Ended = (StopReason, u32, Result<u32, Error>);
+
+fn ended(outcome: Outcome<u32, Error, 0>) -> Ended {
+    (
+        outcome.stop_reason(),
+        outcome.total_attempts(),
+        outcome.into_result(),
+    )
+}
+
+/// The calls as the engine documents it asks a budget: `start_call`; after each failure,
+/// `attempt_failed` and, if the attempts allow a retry, `try_spend`; after the success,
+/// `succeeded`. No sleep takes time here (the base delay is 0).
+fn predicted(model: &mut dyn Model, max_attempts: u32, scripts: &[Script]) -> Vec<Ended> {
+    let mut now = 0;
+    let mut calls = Vec::new();
+    for script in scripts {
+        if !model.start_call(now) {
+            calls.push((StopReason::CircuitOpen, 0, Err(Error::PeerDown)));
+            continue;
+        }
+        let mut attempt = 0;
+        let end = loop {
+            let (fails, ms) = attempt_of(script, attempt as usize);
+            attempt += 1;
+            now += ms;
+            if !fails {
+                model.succeeded(attempt > 1, now);
+                break (StopReason::Succeeded, attempt, Ok(attempt));
+            }
+            model.attempt_failed(now);
+            let error = Err(Error::Failed(attempt));
+            if attempt >= max_attempts {
+                break (StopReason::AttemptsExhausted, attempt, error);
+            }
+            if !model.try_spend(now) {
+                break (StopReason::RetryBudgetExhausted, attempt, error);
+            }
+        };
+        calls.push(end);
+    }
+    calls
+}
+
+/// The calls through `Retry::call`, or `call_async`, with `budget`, on `clock`.
+fn through_engine<B: RetryBudget<Error>>(
+    budget: B,
+    clock: &MockClock<0>,
+    max_attempts: u32,
+    scripts: &[Script],
+    asynchronous: bool,
+) -> Vec<Ended> {
+    let policy: Policy = Policy::builder()
+        .max_attempts(max_attempts)
+        .base_delay_ms(0)
+        .jitter(Jitter::None)
+        .build()
+        .unwrap();
+    let mut retry = Retry::without_jitter(policy).unwrap().retry_budget(budget);
+    scripts
+        .iter()
+        .map(|script| {
+            let attempt = Cell::new(0);
+            let op = || {
+                let (fails, ms) = attempt_of(script, attempt.get() as usize);
+                attempt.set(attempt.get() + 1);
+                clock.advance(ms);
+                if fails {
+                    Err(Error::Failed(attempt.get()))
+                } else {
+                    Ok(attempt.get())
+                }
+            };
+            let outcome = if asynchronous {
+                block_on(retry.call_async(clock, || std::future::ready(op())))
+            } else {
+                retry.call(clock, op)
+            };
+            // A refused call made no attempt.
+            if outcome.stop_reason() == StopReason::CircuitOpen {
+                assert_eq!(attempt.get(), 0);
+            }
+            ended(outcome)
+        })
+        .collect()
+}
+
+/// Both forms of the engine against the model, each on a fresh budget and clock.
+fn engine_keeps_the_rules<'c, B: RetryBudget<Error>>(
+    budget: impl Fn(&'c MockClock<0>) -> B,
+    mut model: impl Model,
+    max_attempts: u32,
+    scripts: &[Script],
+    clocks: &'c [MockClock<0>; 2],
+) -> Result<(), TestCaseError> {
+    let expected = predicted(&mut model, max_attempts, scripts);
+    for (clock, asynchronous) in clocks.iter().zip([false, true]) {
+        let calls = through_engine(budget(clock), clock, max_attempts, scripts, asynchronous);
+        prop_assert_eq!(&calls, &expected, "async: {}", asynchronous);
+    }
+    Ok(())
+}
+
+fn clocks() -> [MockClock<0>; 2] {
+    [MockClock::new(), MockClock::new()]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn the_engine_asks_the_token_bucket_as_documented(
+        rates in bucket_rates(), max_attempts in 1u32..=6, scripts in scripts(),
+    ) {
+        engine_keeps_the_rules(|_| TokenBucket::new(rates), BucketModel::new(rates), max_attempts, &scripts, &clocks())?;
+    }
+
+    #[test]
+    fn the_engine_asks_the_grpc_throttle_as_documented(
+        rates in throttle_rates(), max_attempts in 1u32..=6, scripts in scripts(),
+    ) {
+        engine_keeps_the_rules(|_| GrpcThrottle::new(rates), GrpcModel::new(rates), max_attempts, &scripts, &clocks())?;
+    }
+
+    #[test]
+    fn the_engine_asks_the_adaptive_bucket_as_documented(
+        rates in adaptive_rates(), max_attempts in 1u32..=6, scripts in scripts(),
+    ) {
+        engine_keeps_the_rules(|_| AdaptiveBucket::new(rates), AdaptiveModel::new(rates), max_attempts, &scripts, &clocks())?;
+    }
+
+    #[test]
+    fn the_engine_asks_the_retry_breaker_as_documented(
+        ratio in breaker_ratio(), max_attempts in 1u32..=6, scripts in scripts(),
+    ) {
+        let model = BreakerModel { max_ratio: f64::from(ratio) / 1000.0, calls: 0, failures: 0 };
+        engine_keeps_the_rules(|_| RetryBreaker::new(ratio), model, max_attempts, &scripts, &clocks())?;
+    }
+
+    #[test]
+    fn the_engine_asks_the_circuit_breaker_as_documented(
+        settings in circuit_settings(), max_attempts in 1u32..=6, scripts in scripts(),
+    ) {
+        let model = CircuitModel { settings, state: FRESH };
+        engine_keeps_the_rules(|clock| CircuitBreaker::new(clock, settings), model, max_attempts, &scripts, &clocks())?;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The breaker through the engine, case by case.
+
+const FIVE: Policy<8> = Policy::builder()
+    .max_attempts(5)
+    .base_delay_ms(100)
+    .jitter(Jitter::None)
+    .build_or_panic();
+
+/// Opens after 2 failed attempts in a row; a cool-down of 1 s.
+fn two_strikes(clock: &MockClock<8>) -> CircuitBreaker<&MockClock<8>> {
+    CircuitBreaker::new(
+        clock,
+        CircuitSettings {
+            consecutive_failures: 2,
+            failure_ratio: 0,
+            min_attempts: 0,
+            cool_down_ms: 1_000,
+        },
+    )
+}
+
+/// A retry with `budget` and nothing else set.
+type Plain<B> = Retry<NoRng, 8, RetryAll, NoClock, NoHook, B>;
+
+/// `op` through `call`, or through `call_async`.
+fn call<B: RetryBudget<Error>>(
+    retry: &mut Plain<B>,
+    clock: &MockClock<8>,
+    asynchronous: bool,
+    op: impl Fn() -> Result<u32, Error>,
+) -> Outcome<u32, Error, 8> {
+    if asynchronous {
+        block_on(retry.call_async(clock, || std::future::ready(op())))
+    } else {
+        retry.call(clock, op)
+    }
+}
+
+#[test]
+fn a_refused_call_ends_with_circuit_open_no_attempt_and_the_error_from_circuit_open() {
+    for asynchronous in [false, true] {
+        let clock = MockClock::<8>::new();
+        let breaker = two_strikes(&clock);
+        let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+        let calls = Cell::new(0);
+        let failing = || {
+            calls.set(calls.get() + 1);
+            Err::<u32, _>(Error::Failed(calls.get()))
+        };
+        // Two failed attempts open it: the second is not retried.
+        let opened = call(&mut retry, &clock, asynchronous, failing);
+        assert_eq!(opened.stop_reason(), StopReason::RetryBudgetExhausted);
+        assert_eq!(opened.total_attempts(), 2);
+        assert_eq!(breaker.state(), CircuitState::Open);
+        // Refused: no attempt, no sleep, nothing logged, the error made from `CircuitOpen`.
+        let slept = clock.sleep_count();
+        let refused = call(&mut retry, &clock, asynchronous, failing);
+        assert_eq!(refused.stop_reason(), StopReason::CircuitOpen);
+        assert_eq!(refused.stop_reason().name(), "circuit_open");
+        assert_eq!(refused.total_attempts(), 0);
+        assert!(refused.log().is_empty());
+        assert_eq!(refused.total_delay_ms(), 0);
+        assert_eq!(refused.into_result(), Err(Error::PeerDown));
+        assert_eq!(calls.get(), 2);
+        assert_eq!(clock.sleep_count(), slept);
+    }
+}
+
+#[test]
+fn a_refused_io_call_ends_with_an_io_error_holding_circuit_open() {
+    let clock = MockClock::<8>::new();
+    let breaker = two_strikes(&clock);
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+    let refused = || std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    retry.call(&clock, || Err::<(), _>(refused()));
+    let outcome = retry.call(&clock, || Err::<(), _>(refused()));
+    assert_eq!(outcome.stop_reason(), StopReason::CircuitOpen);
+    let error = outcome.into_result().unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::Other);
+    assert!(error.get_ref().unwrap().is::<CircuitOpen>());
+    assert_eq!(
+        CircuitOpen.to_string(),
+        "the circuit is open: the call was not made"
+    );
+}
+
+#[test]
+fn half_open_lets_one_probe_through_without_retries() {
+    let clock = MockClock::<8>::new();
+    let breaker = two_strikes(&clock);
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+    retry.call(&clock, || Err::<u32, _>(Error::Failed(0)));
+    assert_eq!(breaker.state(), CircuitState::Open);
+
+    // Not yet: 1 ms short of the cool-down.
+    clock.advance(999);
+    assert_eq!(breaker.state(), CircuitState::Open);
+    let early = retry.call(&clock, || Ok::<u32, Error>(1));
+    assert_eq!(early.stop_reason(), StopReason::CircuitOpen);
+
+    // The probe fails: one attempt only, no retry while half-open, and open again.
+    clock.advance(1);
+    assert_eq!(breaker.state(), CircuitState::HalfOpen);
+    let probe = retry.call(&clock, || Err::<u32, _>(Error::Failed(1)));
+    assert_eq!(probe.stop_reason(), StopReason::RetryBudgetExhausted);
+    assert_eq!(probe.total_attempts(), 1);
+    assert_eq!(breaker.state(), CircuitState::Open);
+    assert_eq!(
+        retry.call(&clock, || Ok::<u32, Error>(1)).stop_reason(),
+        StopReason::CircuitOpen
+    );
+
+    // Another cool-down, another probe; it succeeds, and the breaker closes with its count of
+    // failures reset: one failure no longer opens it, and retries are back.
+    clock.advance(1_000);
+    assert!(retry.call(&clock, || Ok::<u32, Error>(2)).is_success());
+    assert_eq!(breaker.state(), CircuitState::Closed);
+    let mut tries = 0;
+    let retried = retry.call(&clock, || {
+        tries += 1;
+        if tries < 2 {
+            Err(Error::Failed(tries))
+        } else {
+            Ok(tries)
+        }
+    });
+    assert_eq!(retried.into_result(), Ok(2));
+    assert_eq!(breaker.state(), CircuitState::Closed);
+}
+
+#[test]
+fn while_the_probe_is_out_other_calls_are_refused() {
+    // An event loop with two connections sharing one breaker.
+    let clock = MockClock::<8>::new();
+    let breaker = two_strikes(&clock);
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+    for _ in 0..2 {
+        breaker.attempt_failed();
+    }
+    assert_eq!(breaker.state(), CircuitState::Open);
+    clock.advance(1_000);
+
+    retry.start_call::<Error>().unwrap();
+    let mut probe: Run<Error, 8> = retry.start();
+    assert_eq!(retry.start_call::<Error>(), Err(Error::PeerDown));
+    // The probe succeeds: the other connection may go.
+    retry.succeeded(&mut probe);
+    assert_eq!(retry.start_call::<Error>(), Ok(()));
+
+    // A probe that never reports is given up after a cool-down.
+    for _ in 0..2 {
+        breaker.attempt_failed();
+    }
+    clock.advance(1_000);
+    assert_eq!(retry.start_call::<Error>(), Ok(()));
+    clock.advance(999);
+    assert_eq!(retry.start_call::<Error>(), Err(Error::PeerDown));
+    clock.advance(1);
+    assert_eq!(retry.start_call::<Error>(), Ok(()));
+    let mut run: Run<Error, 8> = retry.start();
+    assert!(matches!(
+        retry.failed(&mut run, Error::Failed(1)),
+        Step::Stop {
+            reason: StopReason::RetryBudgetExhausted,
+            ..
+        }
+    ));
+    assert_eq!(breaker.state(), CircuitState::Open);
+}
+
+#[test]
+fn a_failure_ratio_opens_the_breaker_once_enough_attempts_have_ended() {
+    let clock = MockClock::<8>::new();
+    let breaker = CircuitBreaker::new(
+        &clock,
+        CircuitSettings {
+            consecutive_failures: 0,
+            failure_ratio: 500,
+            min_attempts: 4,
+            cool_down_ms: 10,
+        },
+    );
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+    // Fail, succeed (2 ended, 1 failed: too few to count).
+    let mut tries = 0;
+    let first = retry.call(&clock, || {
+        tries += 1;
+        if tries == 1 {
+            Err(Error::Failed(1))
+        } else {
+            Ok(tries)
+        }
+    });
+    assert!(first.is_success());
+    assert!(retry.call(&clock, || Ok::<u32, Error>(0)).is_success());
+    assert_eq!(breaker.state(), CircuitState::Closed);
+    // 4 ended, 2 failed: half, and it opens at once, so the attempt is not retried.
+    let opening = retry.call(&clock, || Err::<u32, _>(Error::Failed(0)));
+    assert_eq!(opening.total_attempts(), 1);
+    assert_eq!(opening.stop_reason(), StopReason::RetryBudgetExhausted);
+    assert_eq!(breaker.state(), CircuitState::Open);
+}
+
+#[test]
+fn a_budget_refuses_retries_alike_in_the_blocking_the_async_and_the_event_loop_forms() {
+    // A retry breaker at 10 %: 9 calls succeed; the 10th fails, and 1 failure in 10 calls is
+    // retried, but not 2; the 11th fails, and 3 in 11 is not retried either; the 12th succeeds.
+    let fails = |call: u32| call == 10 || call == 11;
+    let forms = |form: u8| {
+        let breaker = RetryBreaker::default();
+        let clock = MockClock::<8>::new();
+        let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+        let mut attempts = Vec::new();
+        for call in 1..=12 {
+            let result = || {
+                if fails(call) {
+                    Err(Error::Failed(call))
+                } else {
+                    Ok(call)
+                }
+            };
+            let outcome = match form {
+                0 | 1 => self::call(&mut retry, &clock, form == 1, result),
+                _ => {
+                    retry.start_call::<Error>().unwrap();
+                    let mut run = retry.start();
+                    loop {
+                        match result() {
+                            Ok(value) => {
+                                retry.succeeded(&mut run);
+                                break run.finish(Ok(value), StopReason::Succeeded);
+                            }
+                            Err(error) => match retry.failed(&mut run, error) {
+                                Step::Sleep(_) => continue,
+                                Step::Stop { reason, error } => {
+                                    break run.finish(Err(error), reason);
+                                }
+                            },
+                        }
+                    }
+                }
+            };
+            attempts.push((outcome.total_attempts(), outcome.stop_reason()));
+        }
+        (attempts, breaker.calls(), breaker.failures())
+    };
+    let blocking = forms(0);
+    let mut expected = vec![(1, StopReason::Succeeded); 12];
+    expected[9] = (2, StopReason::RetryBudgetExhausted);
+    expected[10] = (1, StopReason::RetryBudgetExhausted);
+    assert_eq!(blocking.0, expected);
+    assert_eq!((blocking.1, blocking.2), (12, 3));
+    assert_eq!(forms(1), blocking);
+    assert_eq!(forms(2), blocking);
+}
+
+#[test]
+fn the_adaptive_bucket_earns_at_the_start_of_a_call_not_at_its_success() {
+    let bucket = AdaptiveBucket::new(AdaptiveRates {
+        capacity: 5_000,
+        credit: 100,
+        cost: 1_000,
+    });
+    let clock = MockClock::<8>::new();
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&bucket);
+    // A failing call: 4 retries leave 1 token (not more than 1: no fifth would be allowed).
+    let outcome = retry.call(&clock, || Err::<(), _>(Error::Failed(0)));
+    assert_eq!(outcome.total_attempts(), 5);
+    assert_eq!(bucket.tokens_milli(), 1_000);
+    // A call that succeeds at once earns its credit as it starts, and nothing for the success.
+    assert!(retry.call(&clock, || Ok::<_, Error>(())).is_success());
+    assert_eq!(bucket.tokens_milli(), 1_100);
+    // The next call earns 0.1 more as it starts: one retry is allowed, and 0.2 is left.
+    let outcome = retry.call(&clock, || Err::<(), _>(Error::Failed(0)));
+    assert_eq!(outcome.total_attempts(), 2);
+    assert_eq!(outcome.stop_reason(), StopReason::RetryBudgetExhausted);
+    assert_eq!(bucket.tokens_milli(), 200);
+    assert_eq!(
+        outcome.log().last().unwrap().outcome,
+        AttemptOutcome::Stopped {
+            reason: StopReason::RetryBudgetExhausted
+        }
+    );
+}
+
+#[test]
+fn the_grpc_throttle_charges_every_failed_attempt_and_refuses_at_half() {
+    let throttle = GrpcThrottle::new(ThrottleRates {
+        max_tokens: 4,
+        token_ratio: 500,
+    });
+    let clock = MockClock::<8>::new();
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&throttle);
+    // 4 tokens: a failure leaves 3 (> 2, retry), another 2 (not > 2: stop).
+    let outcome = retry.call(&clock, || Err::<(), _>(Error::Failed(0)));
+    assert_eq!(outcome.total_attempts(), 2);
+    assert_eq!(outcome.stop_reason(), StopReason::RetryBudgetExhausted);
+    assert_eq!(throttle.tokens_milli(), 2_000);
+    // A success adds half a token, and a retry is allowed again.
+    assert!(retry.call(&clock, || Ok::<_, Error>(())).is_success());
+    assert_eq!(throttle.tokens_milli(), 2_500);
+    assert!(throttle.try_spend());
+}
