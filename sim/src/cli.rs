@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::exit::Exit;
 use crate::harness::{self, HarnessArgs};
 use crate::herd::{self, HerdArgs};
+use crate::storm::{self, StormArgs};
 
 /// Runs the seed's flaky-operation harness under a retry policy and writes a JSON report.
 ///
@@ -36,6 +37,10 @@ pub enum Command {
     /// Simulate many clients contending for one resource under each backoff strategy (the
     /// classic contention study), and report mean completion time and calls.
     Herd(HerdArgs),
+    /// Simulate what retries cost a struggling server (a server failing a share of attempts,
+    /// and one collapsing under load), with and without budgets and breakers, and report
+    /// success, load and successes per second.
+    Storm(StormArgs),
 }
 
 /// Runs the program on `argv` (program name first).
@@ -50,6 +55,10 @@ where
             command: Some(Command::Herd(args)),
             ..
         }) => herd::run(&args),
+        Ok(Cli {
+            command: Some(Command::Storm(args)),
+            ..
+        }) => storm::run(&args),
         Ok(Cli {
             command: None,
             harness,

@@ -107,8 +107,11 @@ impl AtomicFile {
                 plain(&e)
             ))
         })?;
-        // A short name of our own, so that a long report name cannot make it too long.
-        let temporary = parent.join(format!(".report-{}.tmp", std::process::id()));
+        // A short name of our own, so that a long report name cannot make it too long; numbered,
+        // so that a command writing several files into one folder gives each its own.
+        static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let number = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let temporary = parent.join(format!(".report-{}-{number}.tmp", std::process::id()));
         let file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -256,6 +259,18 @@ mod tests {
             fs::metadata(&real).unwrap().permissions().mode() & 0o777,
             0o640
         );
+    }
+
+    #[test]
+    fn two_files_in_one_folder_are_written_at_once() {
+        let dir = scratch("two");
+        let mut one = AtomicFile::create(&dir.join("one.json")).unwrap();
+        let mut two = AtomicFile::create(&dir.join("two.svg")).unwrap();
+        one.write_all(b"1").unwrap();
+        two.write_all(b"2").unwrap();
+        one.commit().unwrap();
+        two.commit().unwrap();
+        assert_eq!(entries(&dir), ["one.json", "two.svg"]);
     }
 
     #[test]

@@ -1,0 +1,205 @@
+//! `sim storm`: what retries cost a struggling server, and what budgets and breakers change.
+//! Runs the models, prints a table for each, writes the JSON and the SVG.
+//!
+//! Two models, each that of a public simulator, with the core deciding every retry (one
+//! `Retry` per client, a `Run` per call): [`amplification`] (a server that fails a share of
+//! attempts) and [`collapse`] (a server that slows down under load, and clients that time out).
+
+pub mod amplification;
+pub mod chart;
+pub mod collapse;
+pub mod events;
+pub mod study;
+
+use std::fmt;
+use std::io::{Write, stderr};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Instant;
+
+use embedded_retry::UnknownName;
+use serde::Serialize;
+
+use crate::exit::Exit;
+use crate::output::{AtomicFile, WriteError};
+use crate::parse::{self, List};
+use crate::stderr_log;
+use crate::storm::study::{AmplificationRow, CollapseRow, Runs};
+
+/// Which model to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    /// A server that fails a share of attempts: the load retries add.
+    Amplification,
+    /// A server that slows down under load: whether it recovers.
+    Collapse,
+}
+
+impl Model {
+    /// Both models, in the order they run.
+    pub const ALL: [Model; 2] = [Model::Amplification, Model::Collapse];
+
+    /// Their names, in the order of [`ALL`](Self::ALL).
+    pub const NAMES: [&'static str; 2] = ["amplification", "collapse"];
+
+    /// The model's name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Model {
+    type Err = UnknownName;
+
+    fn from_str(text: &str) -> Result<Self, UnknownName> {
+        Self::NAMES
+            .iter()
+            .zip(Self::ALL)
+            .find(|(name, _)| **name == text)
+            .map(|(_, model)| model)
+            .ok_or_else(|| UnknownName::new(&Self::NAMES))
+    }
+}
+
+/// The flags of `sim storm`.
+#[derive(Debug, clap::Args)]
+pub struct StormArgs {
+    /// Run one model; by default both.
+    #[arg(long, value_name = "MODEL", value_parser = parse::named::<Model>(&Model::NAMES))]
+    pub model: Option<Model>,
+
+    /// Independent runs per point.
+    #[arg(long, value_name = "N", default_value = "10", value_parser = parse::positive, allow_hyphen_values = true)]
+    pub runs: u32,
+
+    /// Seed of the whole study; the same seed gives the same numbers, whatever the threads.
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::whole, allow_hyphen_values = true)]
+    pub seed: u64,
+
+    /// Amplification: client counts, comma-separated (counts and ranges as `sim herd` takes
+    /// them), each sharing `--rate`.
+    #[arg(long, value_name = "LIST", default_value = "100", value_parser = parse::counts)]
+    pub clients: List<usize>,
+
+    /// Amplification: calls per second, all clients together.
+    #[arg(long, value_name = "N", default_value = "1000", value_parser = parse::positive, allow_hyphen_values = true)]
+    pub rate: u32,
+
+    /// Write every point's numbers as JSON.
+    #[arg(long, value_name = "PATH", value_parser = parse::path)]
+    pub json: Option<PathBuf>,
+
+    /// Draw the charts as SVG.
+    #[arg(long, value_name = "PATH", value_parser = parse::path)]
+    pub svg: Option<PathBuf>,
+
+    /// Worker threads; by default, one per core.
+    #[arg(long, value_name = "N", value_parser = parse::positive, allow_hyphen_values = true)]
+    pub threads: Option<u32>,
+}
+
+/// A row of the JSON: one point of either model.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Row<'a> {
+    Amplification(&'a AmplificationRow),
+    Collapse(&'a CollapseRow),
+}
+
+/// Runs `sim storm` with `args`.
+pub fn run(args: &StormArgs) -> Exit {
+    // The files are checked, and their temporary files made, before anything runs.
+    let mut json = match args.json.as_deref().map(AtomicFile::create).transpose() {
+        Ok(file) => file,
+        Err(error) => return write_failed(&error),
+    };
+    let mut svg = match args.svg.as_deref().map(AtomicFile::create).transpose() {
+        Ok(file) => file,
+        Err(error) => return write_failed(&error),
+    };
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n as usize,
+    );
+    let runs = Runs {
+        runs: args.runs,
+        seed: args.seed,
+        threads,
+    };
+    let models = args.model.map_or(Model::ALL.to_vec(), |m| vec![m]);
+    let (mut amplification, mut collapse) = (Vec::new(), Vec::new());
+    for model in models {
+        let started = Instant::now();
+        let progress = |done: usize, total: usize| {
+            if done.is_multiple_of((total / 10).max(1)) || done == total {
+                eprint!("\rstorm: {model}: {done}/{total} runs");
+                let _ = stderr().flush();
+            }
+        };
+        match model {
+            Model::Amplification => {
+                amplification = study::amplification(&args.clients.0, args.rate, runs, &progress);
+            }
+            Model::Collapse => collapse = study::collapse(runs, &progress),
+        }
+        eprintln!();
+        stderr_log::log(
+            stderr_log::Level::Info,
+            &format!(
+                "storm: {model}: {} points x {} runs in {:.2} s on {threads} threads",
+                match model {
+                    Model::Amplification => amplification.len(),
+                    Model::Collapse => study::summaries(&collapse).len(),
+                },
+                args.runs,
+                started.elapsed().as_secs_f64()
+            ),
+        );
+        match model {
+            Model::Amplification => print!("{}", study::amplification_table(&amplification)),
+            Model::Collapse => print!("{}", study::collapse_table(&collapse)),
+        }
+    }
+
+    if let Some(file) = json.take() {
+        let rows: Vec<Row> = amplification
+            .iter()
+            .map(Row::Amplification)
+            .chain(collapse.iter().map(Row::Collapse))
+            .collect();
+        let mut text = serde_json::to_string_pretty(&rows).unwrap_or_default();
+        text.push('\n');
+        if let Err(error) = finish(file, text.as_bytes()) {
+            return write_failed(&error);
+        }
+    }
+    if let Some(file) = svg.take() {
+        let drawn = match chart::svg(&amplification, &collapse) {
+            Ok(document) => document,
+            Err(error) => {
+                eprintln!("error: cannot draw the chart: {error}");
+                return Exit::Write;
+            }
+        };
+        if let Err(error) = finish(file, drawn.as_bytes()) {
+            return write_failed(&error);
+        }
+    }
+    Exit::Success
+}
+
+fn finish(mut file: AtomicFile, contents: &[u8]) -> Result<(), WriteError> {
+    file.write_all(contents).map_err(|e| file.failed(&e))?;
+    file.commit()
+}
+
+fn write_failed(error: &WriteError) -> Exit {
+    eprintln!("error: {error}");
+    Exit::Write
+}

@@ -1,0 +1,346 @@
+//! The studies of `sim storm`: every run of each model on worker threads, the means they come
+//! to (the rows of the JSON), and the tables.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::storm::amplification::{self, FAILURE_RATES};
+use crate::storm::collapse::{self, LoadShape, Second};
+use crate::storm::events::stream_seed;
+
+/// What every study shares: runs per point, the seed, and the threads to run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Runs {
+    /// Independent runs per point.
+    pub runs: u32,
+    /// The seed of the whole study: the same seed gives the same numbers, whatever the threads.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+}
+
+/// Calls `job(i)` for every `i` below `jobs` on `threads` threads, and `progress(done, jobs)`
+/// as each finishes; the results come back in the order of `i`.
+pub fn in_parallel<T: Send>(
+    jobs: usize,
+    threads: usize,
+    job: &(dyn Fn(usize) -> T + Sync),
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..jobs).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.clamp(1, jobs.max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= jobs {
+                        break;
+                    }
+                    let result = job(i);
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(result);
+                    }
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
+                }
+            });
+        }
+    });
+    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    slots.into_iter().flatten().collect()
+}
+
+/// One point of the amplification study: a (clients, failure rate, strategy) over its runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AmplificationRow {
+    /// `"amplification"`.
+    pub model: &'static str,
+    /// Clients.
+    pub clients: usize,
+    /// Calls per second, all clients together.
+    pub calls_per_s: u32,
+    /// The probability that the server fails an attempt.
+    pub failure_rate: f64,
+    /// The strategy's name.
+    pub strategy: &'static str,
+    /// Calls that succeeded over calls started, over all runs.
+    pub success_rate: f64,
+    /// Attempts over calls started, over all runs.
+    pub load: f64,
+    /// Calls started in a run, on average.
+    pub calls: f64,
+    /// Runs.
+    pub runs: u32,
+    /// The study's seed.
+    pub seed: u64,
+}
+
+/// The amplification study: every failure rate and strategy for each client count, `calls_per_s`
+/// shared among the clients.
+pub fn amplification(
+    clients: &[usize],
+    calls_per_s: u32,
+    runs: Runs,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<AmplificationRow> {
+    let strategies = amplification::Strategy::ALL;
+    let points: Vec<(usize, usize, amplification::Strategy)> = clients
+        .iter()
+        .flat_map(|&n| (0..FAILURE_RATES.len()).flat_map(move |p| strategies.map(|s| (n, p, s))))
+        .collect();
+    let per_point = runs.runs.max(1) as usize;
+    let job = |i: usize| {
+        let (n, p, strategy) = points[i / per_point];
+        let run = (i % per_point) as u64;
+        // Every strategy meets the same calls and the same server for a (clients, p, run), so
+        // that the differences between them are theirs and not the noise's.
+        let seed = stream_seed(runs.seed, &[0, n as u64, p as u64, run]);
+        let setup = amplification::Setup::new(n, f64::from(calls_per_s));
+        amplification::simulate(strategy, &setup, FAILURE_RATES[p], seed)
+    };
+    let totals = in_parallel(points.len() * per_point, runs.threads, &job, progress);
+    points
+        .iter()
+        .zip(totals.chunks(per_point))
+        .map(|(&(n, p, strategy), runs_totals)| {
+            let mut sum = amplification::Totals::default();
+            for totals in runs_totals {
+                sum += *totals;
+            }
+            AmplificationRow {
+                model: "amplification",
+                clients: n,
+                calls_per_s,
+                failure_rate: FAILURE_RATES[p],
+                strategy: strategy.name(),
+                success_rate: sum.success_rate(),
+                load: sum.load(),
+                calls: sum.calls as f64 / per_point as f64,
+                runs: runs.runs,
+                seed: runs.seed,
+            }
+        })
+        .collect()
+}
+
+/// One second of the collapse study, for a (load shape, strategy): the means of its runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CollapseRow {
+    /// `"collapse"`.
+    pub model: &'static str,
+    /// `"ramp"` or `"spike"`.
+    pub load_shape: &'static str,
+    /// The strategy's name.
+    pub strategy: &'static str,
+    /// The second, from 0: this row covers `[t, t + 1)` seconds.
+    pub t: u32,
+    /// New requests.
+    pub starts: f64,
+    /// Requests answered in time.
+    pub successes: f64,
+    /// Attempts after the first.
+    pub retries: f64,
+    /// Attempts that ran out of time.
+    pub timeouts: f64,
+    /// Requests the server was serving at the end of the second.
+    pub in_flight: f64,
+    /// Runs.
+    pub runs: u32,
+    /// The study's seed.
+    pub seed: u64,
+}
+
+/// The collapse study: both load shapes under every strategy, with the default setup.
+pub fn collapse(runs: Runs, progress: &(dyn Fn(usize, usize) + Sync)) -> Vec<CollapseRow> {
+    collapse_with(&collapse::Setup::default(), runs, progress)
+}
+
+/// The collapse study with `setup`.
+pub fn collapse_with(
+    setup: &collapse::Setup,
+    runs: Runs,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<CollapseRow> {
+    let points: Vec<(usize, collapse::Strategy)> = (0..LoadShape::ALL.len())
+        .flat_map(|shape| collapse::Strategy::ALL.map(|s| (shape, s)))
+        .collect();
+    let per_point = runs.runs.max(1) as usize;
+    let job = |i: usize| {
+        let (shape, strategy) = points[i / per_point];
+        let run = (i % per_point) as u64;
+        let seed = stream_seed(runs.seed, &[1, shape as u64, run]);
+        collapse::simulate(strategy, LoadShape::ALL[shape], setup, seed)
+    };
+    let all = in_parallel(points.len() * per_point, runs.threads, &job, progress);
+    let mut rows = Vec::new();
+    for (&(shape, strategy), point_runs) in points.iter().zip(all.chunks(per_point)) {
+        let seconds = point_runs.iter().map(Vec::len).max().unwrap_or(0);
+        for t in 0..seconds {
+            let mean = |value: fn(&Second) -> u64| {
+                let sum: u64 = point_runs.iter().filter_map(|r| r.get(t)).map(value).sum();
+                sum as f64 / per_point as f64
+            };
+            rows.push(CollapseRow {
+                model: "collapse",
+                load_shape: LoadShape::ALL[shape].name(),
+                strategy: strategy.name(),
+                t: t as u32,
+                starts: mean(|s| s.starts),
+                successes: mean(|s| s.successes),
+                retries: mean(|s| s.retries),
+                timeouts: mean(|s| s.timeouts),
+                in_flight: mean(|s| s.in_flight),
+                runs: runs.runs,
+                seed: runs.seed,
+            });
+        }
+    }
+    rows
+}
+
+/// The amplification table: for each client count, a line per failure rate with each
+/// strategy's success rate and load.
+pub fn amplification_table(rows: &[AmplificationRow]) -> String {
+    let strategies = amplification::Strategy::NAMES;
+    let mut out = String::new();
+    let mut clients: Vec<usize> = rows.iter().map(|r| r.clients).collect();
+    clients.dedup();
+    for n in clients {
+        let group: Vec<&AmplificationRow> = rows.iter().filter(|r| r.clients == n).collect();
+        let Some(first) = group.first() else {
+            continue;
+        };
+        out += &format!(
+            "amplification: {n} clients, {} calls/s in all, {} runs a point: success rate and load (attempts per call)\n",
+            first.calls_per_s, first.runs
+        );
+        out += &format!("{:>7}", "p");
+        for name in strategies {
+            out += &format!(" | {name:>16}");
+        }
+        out.push('\n');
+        out += &format!("{:>7}", "");
+        for _ in strategies {
+            out += &format!(" | {:>7} {:>8}", "success", "load");
+        }
+        out.push('\n');
+        for chunk in group.chunks(strategies.len()) {
+            out += &format!("{:>7}", chunk[0].failure_rate);
+            for row in chunk {
+                out += &format!(" | {:>7.4} {:>8.3}", row.success_rate, row.load);
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A (load shape, strategy)'s run summed up: totals over the run, the peak of requests in
+/// flight, and the successes a second over the last 20 s.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// `"ramp"` or `"spike"`.
+    pub load_shape: &'static str,
+    /// The strategy's name.
+    pub strategy: &'static str,
+    /// New requests in the run.
+    pub starts: f64,
+    /// Requests answered in time.
+    pub successes: f64,
+    /// Attempts after the first.
+    pub retries: f64,
+    /// Attempts that ran out of time.
+    pub timeouts: f64,
+    /// The most requests in flight at the end of a second.
+    pub peak_in_flight: f64,
+    /// Successes a second over the run's last 20 s.
+    pub late_successes_per_s: f64,
+}
+
+/// The summaries of the collapse study's rows, in their order.
+pub fn summaries(rows: &[CollapseRow]) -> Vec<Summary> {
+    let mut out: Vec<Summary> = Vec::new();
+    for row in rows {
+        let same = |s: &&mut Summary| s.load_shape == row.load_shape && s.strategy == row.strategy;
+        let summary = match out.iter_mut().find(same) {
+            Some(summary) => summary,
+            None => {
+                out.push(Summary {
+                    load_shape: row.load_shape,
+                    strategy: row.strategy,
+                    starts: 0.0,
+                    successes: 0.0,
+                    retries: 0.0,
+                    timeouts: 0.0,
+                    peak_in_flight: 0.0,
+                    late_successes_per_s: 0.0,
+                });
+                let last = out.len() - 1;
+                &mut out[last]
+            }
+        };
+        summary.starts += row.starts;
+        summary.successes += row.successes;
+        summary.retries += row.retries;
+        summary.timeouts += row.timeouts;
+        summary.peak_in_flight = summary.peak_in_flight.max(row.in_flight);
+    }
+    for summary in &mut out {
+        let seconds: Vec<&CollapseRow> = rows
+            .iter()
+            .filter(|r| r.load_shape == summary.load_shape && r.strategy == summary.strategy)
+            .collect();
+        let late = &seconds[seconds.len().saturating_sub(20)..];
+        if !late.is_empty() {
+            summary.late_successes_per_s =
+                late.iter().map(|r| r.successes).sum::<f64>() / late.len() as f64;
+        }
+    }
+    out
+}
+
+/// The collapse table: for each load shape, a line per strategy with the run's totals.
+pub fn collapse_table(rows: &[CollapseRow]) -> String {
+    let mut out = String::new();
+    let summaries = summaries(rows);
+    let runs = rows.first().map_or(0, |r| r.runs);
+    for shape in LoadShape::ALL {
+        out += &format!(
+            "collapse, {} load: per run (mean of {runs}): requests, successes, retries, timeouts, peak in flight, successes/s over the last 20 s\n",
+            shape.name()
+        );
+        out += &format!(
+            "{:>18} | {:>7} | {:>9} {:>6} | {:>7} | {:>8} | {:>9} | {:>8}\n",
+            "strategy",
+            "starts",
+            "successes",
+            "share",
+            "retries",
+            "timeouts",
+            "in flight",
+            "late/s"
+        );
+        for s in summaries.iter().filter(|s| s.load_shape == shape.name()) {
+            let share = if s.starts > 0.0 {
+                100.0 * s.successes / s.starts
+            } else {
+                0.0
+            };
+            out += &format!(
+                "{:>18} | {:>7.0} | {:>9.0} {:>5.1}% | {:>7.0} | {:>8.0} | {:>9.0} | {:>8.1}\n",
+                s.strategy,
+                s.starts,
+                s.successes,
+                share,
+                s.retries,
+                s.timeouts,
+                s.peak_in_flight,
+                s.late_successes_per_s
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,374 @@
+//! `sim storm` on cases whose answers are known, and as a user runs it. Small runs: the models
+//! are the same at any size.
+
+use std::process::Command;
+
+use serde_json::Value;
+use sim::storm::amplification::{self, Setup};
+use sim::storm::collapse::{self, LoadShape};
+
+/// 10 clients sharing 100 calls a second for 10 s: about 1000 calls.
+fn small() -> Setup {
+    Setup::new(10, 100.0)
+}
+
+#[test]
+fn a_server_that_never_fails_gets_one_attempt_per_call_and_every_call_succeeds() {
+    for strategy in amplification::Strategy::ALL {
+        let totals = amplification::simulate(strategy, &small(), 0.0, 1);
+        assert!(totals.calls > 800, "{strategy}: {totals:?}");
+        assert_eq!(totals.attempts, totals.calls, "{strategy}");
+        assert_eq!(totals.successes, totals.calls, "{strategy}");
+        assert_eq!((totals.load(), totals.success_rate()), (1.0, 1.0));
+    }
+}
+
+#[test]
+fn three_retries_against_a_server_that_always_fails_make_four_attempts_and_no_success() {
+    let totals = amplification::simulate(amplification::Strategy::ThreeRetries, &small(), 1.0, 2);
+    assert_eq!(totals.attempts, 4 * totals.calls);
+    assert_eq!(totals.successes, 0);
+    assert_eq!((totals.load(), totals.success_rate()), (4.0, 0.0));
+}
+
+#[test]
+fn the_adaptive_bucket_against_a_server_that_always_fails_stays_near_one_plus_its_credit() {
+    let setup = small();
+    let totals = amplification::simulate(amplification::Strategy::Adaptive, &setup, 1.0, 5);
+    let retries = totals.attempts - totals.calls;
+    // Each call earns 0.1 of a retry. Each client's full bucket (5) pays for a burst of 4 down
+    // to 1, and then for one more as soon as a credit takes it above 1.
+    let credit = totals.calls as f64 * 0.1;
+    let burst = 5.0 * setup.clients as f64;
+    assert!(
+        retries as f64 >= credit - setup.clients as f64,
+        "{totals:?}"
+    );
+    assert!(retries as f64 <= credit + burst, "{totals:?}");
+    assert_eq!(totals.successes, 0);
+    // About 100 calls a client: 1.1, and the burst's 0.05.
+    assert!((1.1..1.15).contains(&totals.load()), "{}", totals.load());
+}
+
+#[test]
+fn the_other_budgets_against_a_server_that_always_fails() {
+    let setup = small();
+    let run = |strategy| amplification::simulate(strategy, &setup, 1.0, 6);
+    let clients = setup.clients as u64;
+    // The retry breaker: the first failure already puts failures over calls above 10%.
+    let breaker = run(amplification::Strategy::Breaker);
+    assert_eq!(breaker.attempts, breaker.calls);
+    // gRPC's throttle, 10 tokens: each failure takes one, and a retry needs more than 5 left,
+    // so a client retries after its first 4 failures at most: 3 for its first call, and a
+    // fourth if its second call starts before the first has failed 4 times.
+    let grpc = run(amplification::Strategy::Grpc);
+    let retries = grpc.attempts - grpc.calls;
+    assert!((3 * clients..=4 * clients).contains(&retries), "{grpc:?}");
+    // The AWS bucket: 500 tokens at 5 a retry, and no success to earn any back.
+    let aws = run(amplification::Strategy::AwsStandard);
+    assert_eq!(aws.attempts, aws.calls + 100 * clients);
+    // The circuit breaker opens after 5 failed attempts and refuses calls while open, so that
+    // fewer attempts are made than calls started.
+    let circuit = run(amplification::Strategy::CircuitBreaker);
+    assert!(circuit.attempts < circuit.calls / 2, "{circuit:?}");
+    for totals in [breaker, grpc, aws, circuit] {
+        assert_eq!(totals.successes, 0);
+    }
+}
+
+#[test]
+fn budgets_and_breakers_leave_a_healthy_server_alone() {
+    // At p = 0.01, three retries make every call succeed; so do the budgets and the circuit
+    // breaker (which never sees 5 failures in a row), with the same attempts.
+    let three = amplification::simulate(amplification::Strategy::ThreeRetries, &small(), 0.01, 7);
+    for strategy in [
+        amplification::Strategy::Adaptive,
+        amplification::Strategy::AwsStandard,
+        amplification::Strategy::Grpc,
+        amplification::Strategy::CircuitBreaker,
+    ] {
+        assert_eq!(
+            amplification::simulate(strategy, &small(), 0.01, 7),
+            three,
+            "{strategy}"
+        );
+    }
+}
+
+#[test]
+fn no_retries_makes_one_attempt_a_call_whatever_the_server_does() {
+    for p in [0.1, 0.5, 1.0] {
+        let totals = amplification::simulate(amplification::Strategy::NoRetries, &small(), p, 3);
+        assert_eq!(totals.load(), 1.0, "{p}");
+        // Successes follow 1 - p within the noise of about 1000 calls.
+        assert!(
+            (totals.success_rate() - (1.0 - p)).abs() < 0.05,
+            "{p}: {totals:?}"
+        );
+    }
+}
+
+#[test]
+fn a_server_with_constant_latency_far_below_the_timeout_never_times_out() {
+    // 100 ms a request whatever the load, hops of 10 ms on average, a 3 s timeout.
+    let setup = collapse::Setup {
+        duration_ms: 20_000.0,
+        hop_mean_ms: 10.0,
+        base_latency_ms: 100.0,
+        per_request_ms: 0.0,
+        ..collapse::Setup::default()
+    };
+    for strategy in collapse::Strategy::ALL {
+        for shape in LoadShape::ALL {
+            let seconds = collapse::simulate(strategy, shape, &setup, 4);
+            assert_eq!(seconds.len(), 20);
+            let starts: u64 = seconds.iter().map(|s| s.starts).sum();
+            let successes: u64 = seconds.iter().map(|s| s.successes).sum();
+            let late: u64 = seconds.iter().map(|s| s.timeouts + s.retries).sum();
+            assert_eq!(late, 0, "{strategy}, {shape:?}");
+            assert!(starts > 500, "{strategy}, {shape:?}: {starts}");
+            // Every request is answered, but those still on their way when the run ends.
+            assert!(starts - successes < 20, "{starts} {successes}");
+            // With the server this fast, a handful are in flight at any time.
+            assert!(seconds.iter().all(|s| s.in_flight < 30), "{seconds:?}");
+        }
+    }
+}
+
+#[test]
+fn a_server_slowed_by_load_collapses_under_the_ramp_without_backoff() {
+    let seconds = collapse::simulate(
+        collapse::Strategy::NoBackoff,
+        LoadShape::Ramp,
+        &collapse::Setup::default(),
+        5,
+    );
+    let early: u64 = seconds[5..15].iter().map(|s| s.successes).sum();
+    let late: u64 = seconds[40..60].iter().map(|s| s.successes).sum();
+    // It serves about 50 a second before the peak, and almost nothing after it.
+    assert!(early > 350, "{early}");
+    assert!(late < 20, "{late}");
+    assert!(seconds[40].in_flight > 1000, "{:?}", seconds[40]);
+}
+
+#[test]
+fn a_budget_bounds_the_retries_of_a_collapsing_server() {
+    let setup = collapse::Setup::default();
+    let sum = |strategy| {
+        let seconds = collapse::simulate(strategy, LoadShape::Ramp, &setup, 8);
+        let starts: u64 = seconds.iter().map(|s| s.starts).sum();
+        let retries: u64 = seconds.iter().map(|s| s.retries).sum();
+        (starts, retries)
+    };
+    let (starts, unbounded) = sum(collapse::Strategy::NoBackoff);
+    // Without a budget, most requests use both retries.
+    assert!(
+        unbounded > starts,
+        "{unbounded} retries for {starts} requests"
+    );
+    for strategy in [
+        collapse::Strategy::NoBackoffBudget,
+        collapse::Strategy::BackoffBudget,
+    ] {
+        let (starts, retries) = sum(strategy);
+        // Each process's bucket pays a burst of 4, then 0.1 for each of its requests.
+        let bound = 4 * setup.clients as u64 + starts / 10 + setup.clients as u64;
+        assert!(retries <= bound, "{strategy}: {retries} > {bound}");
+    }
+}
+
+fn storm(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("storm")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sim-storm-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A small run of both models: 10 clients sharing 100 calls a second, one run a point.
+const SMALL: [&str; 6] = ["--runs", "1", "--clients", "10", "--rate", "100"];
+
+#[test]
+fn both_models_write_their_rows_and_charts() {
+    let dir = scratch("both");
+    let (json, svg) = (dir.join("storm.json"), dir.join("storm.svg"));
+    let mut args = SMALL.to_vec();
+    args.extend([
+        "--json",
+        json.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let out = storm(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("storm: amplification:") && stderr.contains("storm: collapse:"));
+
+    let rows: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let model =
+        |name: &str| -> Vec<&Value> { rows.iter().filter(|r| r["model"] == name).collect() };
+    let (amplification, collapse) = (model("amplification"), model("collapse"));
+    let strategies = amplification::Strategy::ALL.len();
+    assert_eq!(amplification.len(), 18 * strategies);
+    assert_eq!(
+        collapse.len(),
+        2 * collapse::Strategy::ALL.len() * 80,
+        "80 seconds for each (load shape, strategy)"
+    );
+    for row in &amplification {
+        for key in [
+            "clients",
+            "failure_rate",
+            "strategy",
+            "success_rate",
+            "load",
+            "calls",
+        ] {
+            assert!(row.get(key).is_some(), "{key} missing from {row}");
+        }
+        assert_eq!(row["clients"], 10);
+        if row["failure_rate"] == 0.0 {
+            assert_eq!(
+                (row["success_rate"].as_f64(), row["load"].as_f64()),
+                (Some(1.0), Some(1.0))
+            );
+        }
+    }
+    for row in &collapse {
+        for key in [
+            "load_shape",
+            "strategy",
+            "t",
+            "starts",
+            "successes",
+            "retries",
+            "timeouts",
+            "in_flight",
+        ] {
+            assert!(row.get(key).is_some(), "{key} missing from {row}");
+        }
+    }
+    let shapes: Vec<&str> = collapse
+        .iter()
+        .map(|r| r["load_shape"].as_str().unwrap())
+        .collect();
+    assert!(shapes.contains(&"ramp") && shapes.contains(&"spike"));
+
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(chart.starts_with("<svg"));
+    for text in [
+        "Success rate",
+        "Load",
+        "Successes per second, ramp load",
+        "spike load",
+        "three_retries",
+        "backoff",
+    ] {
+        assert!(chart.contains(text), "the chart lacks '{text}'");
+    }
+
+    // A table for each model on stdout.
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("amplification: 10 clients"), "{table}");
+    assert!(table.contains("collapse, ramp load") && table.contains("collapse, spike load"));
+    assert_eq!(
+        table.lines().filter(|l| l.starts_with("    0.5 |")).count(),
+        1,
+        "{table}"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_numbers_whatever_the_threads() {
+    let dir = scratch("threads");
+    let run = |threads: &str, seed: &str| {
+        let path = dir.join(format!("{threads}-{seed}.json"));
+        let mut args = SMALL.to_vec();
+        args.extend([
+            "--seed",
+            seed,
+            "--threads",
+            threads,
+            "--json",
+            path.to_str().unwrap(),
+        ]);
+        let out = storm(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (std::fs::read_to_string(&path).unwrap(), out.stdout)
+    };
+    let one = run("1", "7");
+    assert_eq!(one, run("2", "7"));
+    assert_eq!(one, run("5", "7"));
+    assert_ne!(one.0, run("2", "8").0);
+}
+
+#[test]
+fn one_model_alone_and_several_client_counts() {
+    let out = storm(&[
+        "--model",
+        "amplification",
+        "--runs",
+        "1",
+        "--clients",
+        "5,20",
+        "--rate",
+        "50",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("amplification: 5 clients") && table.contains("amplification: 20 clients")
+    );
+    assert!(!table.contains("collapse"), "{table}");
+}
+
+#[test]
+fn bad_flags_exit_2_naming_the_flag() {
+    for (args, flag) in [
+        (&["--model", "both"][..], "--model"),
+        (&["--runs", "0"][..], "--runs"),
+        (&["--clients", "0"][..], "--clients"),
+        (&["--rate", "0"][..], "--rate"),
+        (&["--seed", "-1"][..], "--seed"),
+        (&["--threads", "0"][..], "--threads"),
+        (&["--json", ""][..], "--json"),
+    ] {
+        let out = storm(args);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_output_that_cannot_be_written_is_refused_before_the_run() {
+    let dir = scratch("refused");
+    let file = dir.join("plain");
+    std::fs::write(&file, b"keep").unwrap();
+    let path = file.join("storm.svg");
+    let out = storm(&["--svg", path.to_str().unwrap()]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+    assert!(err.contains("is a file, not a folder"), "{err}");
+    assert!(out.stdout.is_empty());
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep");
+}
