@@ -437,3 +437,37 @@ fn help_lists_the_flags_and_the_names_the_core_accepts() {
         assert!(ran.stdout.contains(text), "{text}");
     }
 }
+
+#[test]
+fn a_call_longer_than_its_timeout_is_cut_off_reported_as_timed_out_and_retried() {
+    // Every call takes 500 ms and is cut off at 200 ms: at 0 (then 100 ms of sleep), at 300
+    // (then 200), at 700; the next sleep, 400 ms, would end past the 1 s deadline.
+    let (code, r) = sim_report(&[
+        "--op-time",
+        "500ms",
+        "--attempt-timeout",
+        "200ms",
+        "--deadline",
+        "1s",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(r["policy"]["attempt_timeout_ms"], 200);
+    assert_eq!(
+        column(&r["attempts"], "status"),
+        [json!("timed_out"), json!("timed_out"), json!("timed_out")]
+    );
+    assert_eq!(
+        column(&r["attempts"], "elapsed_ms"),
+        [json!(0), json!(300), json!(700)]
+    );
+    assert_eq!(r["stop_reason"], "deadline_exceeded");
+    assert_eq!(r["error"], "the attempt timed out");
+    assert_eq!(r["elapsed_ms"], 900);
+
+    // A call that finishes within its timeout is not cut off.
+    let (code, r) = sim_report(&["--op-time", "50ms", "--attempt-timeout", "200ms"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(r["attempts"][0]["status"], "failed");
+    assert_eq!(r["attempts"][2]["status"], "success");
+    assert_eq!(r["elapsed_ms"], 3 * 50 + 100 + 200);
+}

@@ -10,7 +10,7 @@ use embedded_retry::{AttemptOutcome, StopReason};
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::harness::scenario::{self, Operation, Scenario, SimPolicy, by_name};
+use crate::harness::scenario::{self, Operation, Scenario, SimError, SimPolicy, by_name};
 
 /// The version of the report's layout; it changes whenever a key changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 3;
@@ -280,20 +280,31 @@ fn operation_report(
         .skip(log.len() - kept)
         .zip(started)
         .map(|(attempt, &elapsed_ms)| {
+            // The error that ended the run is the outcome's, not repeated in its record; a
+            // timed-out call's is the timeout.
+            let error = match attempt.outcome {
+                AttemptOutcome::Stopped { .. } => outcome.last_error(),
+                AttemptOutcome::TimedOut { .. } => Some(&SimError::TimedOut),
+                _ => attempt.error(),
+            };
+            let failed = if error == Some(&SimError::TimedOut) {
+                "timed_out"
+            } else {
+                "failed"
+            };
+            let decided = |hint_ms: Option<u32>| match hint_ms {
+                None => Some("retry"),
+                Some(_) => Some("retry_after"),
+            };
             let (status, decision, hint_ms) = match attempt.outcome {
                 AttemptOutcome::Succeeded => ("success", None, None),
-                AttemptOutcome::Retried { hint_ms: None, .. } => ("failed", Some("retry"), None),
-                AttemptOutcome::Retried { hint_ms, .. } => ("failed", Some("retry_after"), hint_ms),
+                AttemptOutcome::Retried { hint_ms, .. }
+                | AttemptOutcome::TimedOut { hint_ms, .. } => (failed, decided(hint_ms), hint_ms),
                 AttemptOutcome::Stopped {
                     reason: StopReason::NotRetryable,
                     ..
                 } => ("not_retryable", Some("stop"), None),
-                _ => ("failed", Some("stop"), None),
-            };
-            // The error that ended the run is the outcome's, not repeated in its record.
-            let error = match attempt.outcome {
-                AttemptOutcome::Stopped { .. } => outcome.last_error(),
-                _ => attempt.error(),
+                _ => (failed, Some("stop"), None),
             };
             AttemptEntry {
                 attempt: attempt.number,

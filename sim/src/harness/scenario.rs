@@ -7,10 +7,13 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use clap::{Args, FromArgMatches};
+use embedded_hal_async::delay::DelayNs;
 use embedded_retry::{
-    BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter, MockClock, Outcome, Policy,
-    PolicyError, Retry, RetryBudget, StopReason, TokenBucket,
+    AttemptTimeout, BeforeSleep, BucketRates, Clock, Decision, Delay, Factor, HintAboveCap, Jitter,
+    MockClock, Outcome, Policy, PolicyError, Retry, RetryBudget, RetryOn, StopReason, TimedOut,
+    TokenBucket,
 };
+use rand_core::Rng;
 use rand_core::SeedableRng;
 use rand_xorshift::XorShiftRng;
 use serde::{Serialize, Serializer};
@@ -81,6 +84,12 @@ pub struct Scenario {
     /// How long each call of the operation takes.
     #[arg(long = "op-time", value_name = "D", default_value = "0ms", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub op_time_ms: u32,
+
+    /// Cut each call off after D (or what is left before the deadline, if less): a call whose
+    /// `--op-time` is longer times out, is logged as timed out, and is retried. The run then
+    /// goes through the core's async engine, which races each call against a timer.
+    #[arg(long = "attempt-timeout", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
+    pub attempt_timeout_ms: Option<u32>,
 
     /// Run N operations in sequence (each the same flaky operation, sharing the retry budget);
     /// the report then holds one entry per operation.
@@ -254,6 +263,14 @@ pub enum SimError {
         /// The call that failed, from 1.
         call: u32,
     },
+    /// A call cut off by `--attempt-timeout`; retried as a transient failure.
+    TimedOut,
+}
+
+impl From<TimedOut> for SimError {
+    fn from(_: TimedOut) -> Self {
+        SimError::TimedOut
+    }
 }
 
 impl SimError {
@@ -262,7 +279,7 @@ impl SimError {
     pub fn decide(&self) -> Decision {
         match *self {
             SimError::Permanent { .. } => Decision::Stop,
-            SimError::Transient { hint_ms: None, .. } => Decision::Retry,
+            SimError::Transient { hint_ms: None, .. } | SimError::TimedOut => Decision::Retry,
             SimError::Transient {
                 hint_ms: Some(ms), ..
             } => Decision::RetryAfter(ms),
@@ -284,6 +301,7 @@ impl fmt::Display for SimError {
                 write!(f, "Simulated failure #{call} (retry after {ms} ms)")
             }
             SimError::Permanent { call } => write!(f, "Simulated non-retryable failure #{call}"),
+            SimError::TimedOut => f.write_str("the attempt timed out"),
         }
     }
 }
@@ -317,6 +335,18 @@ pub struct ThreadSleep;
 impl Delay for ThreadSleep {
     fn delay_ms(&mut self, ms: u32) {
         std::thread::sleep(Duration::from_millis(u64::from(ms)));
+    }
+}
+
+/// For the async engine of `--attempt-timeout`: the same sleep, blocking the one thread the run
+/// has, which is all a timer racing a call needs here.
+impl DelayNs for ThreadSleep {
+    async fn delay_ns(&mut self, ns: u32) {
+        std::thread::sleep(Duration::from_nanos(u64::from(ns)));
+    }
+
+    async fn delay_ms(&mut self, ms: u32) {
+        Delay::delay_ms(self, ms);
     }
 }
 
@@ -382,7 +412,7 @@ type Call<'a> = dyn FnMut() -> Result<Success, SimError> + 'a;
 /// How a run passes time: the sleeper, the clock, and how a call spends its own time.
 type Time<'c, D, C> = (D, &'c C, &'c dyn Fn(u64));
 
-fn run_on<D: Delay, C: Clock>(
+fn run_on<D: Delay + DelayNs, C: Clock>(
     scenario: &Scenario,
     policy: SimPolicy,
     (mut delay, clock, spend): Time<'_, D, C>,
@@ -404,6 +434,10 @@ fn run_on<D: Delay, C: Clock>(
     // The start times the report can use: those of the last `log_capacity` attempts.
     let keep = scenario.log_capacity;
     let mut started_ms = VecDeque::with_capacity(keep + 1);
+    // A call longer than its timeout spends nothing itself: the timer that cuts it off does.
+    let hangs = scenario
+        .attempt_timeout_ms
+        .is_some_and(|limit| scenario.op_time_ms > limit);
     let mut drive = |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, LOG_MAX>| {
         for _ in 0..scenario.operations.max(1) {
             started_ms.clear();
@@ -414,7 +448,9 @@ fn run_on<D: Delay, C: Clock>(
                 if started_ms.len() > keep {
                     started_ms.pop_front();
                 }
-                spend(u64::from(scenario.op_time_ms));
+                if !hangs {
+                    spend(u64::from(scenario.op_time_ms));
+                }
                 scenario.outcome_of(calls)
             });
             log_last_attempt(&outcome, max_attempts);
@@ -429,8 +465,9 @@ fn run_on<D: Delay, C: Clock>(
             }
         }
     };
-    match scenario.seed {
-        Some(seed) => {
+    let timeout = scenario.attempt_timeout_ms;
+    match (scenario.seed, timeout) {
+        (Some(seed), None) => {
             let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(seed))
                 .when(SimError::decide)
                 .deadline_ms(clock, deadline)
@@ -438,7 +475,7 @@ fn run_on<D: Delay, C: Clock>(
                 .retry_budget(&budget);
             drive(&mut |op| retry.call(&mut delay, op));
         }
-        None => {
+        (None, None) => {
             let mut retry = Retry::without_jitter(policy)?
                 .when(SimError::decide)
                 .deadline_ms(clock, deadline)
@@ -446,8 +483,60 @@ fn run_on<D: Delay, C: Clock>(
                 .retry_budget(&budget);
             drive(&mut |op| retry.call(&mut delay, op));
         }
+        (Some(seed), Some(ms)) => {
+            let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(seed))
+                .when(SimError::decide)
+                .deadline_ms(clock, deadline)
+                .before_sleep(log_sleep)
+                .retry_budget(&budget)
+                .attempt_timeout_ms(ms);
+            drive(&mut |op| call_cut_off(&mut retry, &mut delay, op, hangs));
+        }
+        (None, Some(ms)) => {
+            let mut retry = Retry::without_jitter(policy)?
+                .when(SimError::decide)
+                .deadline_ms(clock, deadline)
+                .before_sleep(log_sleep)
+                .retry_budget(&budget)
+                .attempt_timeout_ms(ms);
+            drive(&mut |op| call_cut_off(&mut retry, &mut delay, op, hangs));
+        }
     }
     Ok(())
+}
+
+/// One operation through the core's async engine, each call racing the timeout: a call that
+/// `hangs` never answers, so the timer ends it. Every future here is ready at once or never
+/// (sleeps block, or advance the mock clock), so polling in a loop is the whole executor.
+fn call_cut_off<R, P, C, H, B, T, D>(
+    retry: &mut Retry<R, LOG_MAX, P, C, H, B, T>,
+    delay: &mut D,
+    op: &mut Call<'_>,
+    hangs: bool,
+) -> Outcome<Success, SimError, LOG_MAX>
+where
+    R: Rng,
+    P: RetryOn<SimError>,
+    C: Clock,
+    H: BeforeSleep<SimError>,
+    B: RetryBudget<SimError>,
+    T: AttemptTimeout<SimError>,
+    D: DelayNs,
+{
+    let run = retry.call_async(delay, async || {
+        let result = op();
+        if hangs {
+            std::future::pending::<()>().await;
+        }
+        result
+    });
+    let mut run = std::pin::pin!(run);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(outcome) = run.as_mut().poll(&mut cx) {
+            return outcome;
+        }
+    }
 }
 
 /// Logs how an operation's last attempt ended (the retries were logged as they happened).
