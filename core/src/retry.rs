@@ -24,8 +24,9 @@ use crate::{
 /// One `Retry` runs any number of operations, each from a fresh schedule; it borrows nothing
 /// unless given references, so it can live in a struct. The type parameters a user names are
 /// the generator `R`, the log size `N`, and, once set, the predicate `P`, the deadline's clock
-/// `C`, the hook `H` and the budget `B` (a function pointer such as `fn(&MyError) -> bool` names
-/// a predicate); the others default to the [`stand_in`](crate::stand_in) types.
+/// `C`, the hook `H`, the budget or breaker `B` and the per-attempt timeout `T` ([`TimeoutMs`]);
+/// a function pointer such as `fn(&MyError) -> bool` names a predicate. Those not set default to
+/// the [`stand_in`](crate::stand_in) types.
 ///
 /// ```
 /// use rand_core::SeedableRng;
