@@ -733,6 +733,7 @@ fn a_refused_call_ends_with_circuit_open_no_attempt_and_the_error_from_circuit_o
     }
 }
 
+#[cfg(feature = "std")]
 #[test]
 fn a_refused_io_call_ends_with_an_io_error_holding_circuit_open() {
     let clock = MockClock::<8>::new();
