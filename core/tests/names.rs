@@ -34,3 +34,13 @@ fn an_unknown_name_lists_the_accepted_ones() {
     );
     assert!(" full".parse::<Jitter>().is_err());
 }
+
+#[test]
+fn the_refusals_say_what_happened() {
+    use embedded_retry::{CircuitOpen, TimedOut};
+    assert_eq!(TimedOut.to_string(), "the attempt timed out");
+    assert_eq!(
+        CircuitOpen.to_string(),
+        "the circuit is open: the call was not made"
+    );
+}

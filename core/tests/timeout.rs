@@ -238,3 +238,11 @@ fn the_event_loop_form_agrees_with_call_async_on_timeouts() {
     assert_eq!(event_loop, asynchronous);
     assert_eq!(asynchronous.0.into_result(), Ok(5));
 }
+
+#[cfg(feature = "std")]
+#[test]
+fn a_timeout_is_an_io_error_of_kind_timed_out() {
+    let error = std::io::Error::from(TimedOut);
+    assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+    assert!(error.get_ref().is_some_and(|inner| inner.is::<TimedOut>()));
+}
