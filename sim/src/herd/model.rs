@@ -13,7 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use clap::Args;
-use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError, UnknownName};
+use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError};
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 use serde::Serialize;
@@ -97,12 +97,7 @@ impl FromStr for Strategy {
 
     /// One of [`STANDARD`] by its name (a custom policy is given as `--custom`).
     fn from_str(text: &str) -> Result<Self, String> {
-        Self::NAMES
-            .iter()
-            .zip(STANDARD)
-            .find(|(name, _)| **name == text)
-            .map(|(_, strategy)| strategy)
-            .ok_or_else(|| UnknownName::new(&Self::NAMES).to_string())
+        parse::by_name(text, &STANDARD, &Self::NAMES).map_err(|e| e.to_string())
     }
 }
 

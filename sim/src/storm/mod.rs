@@ -58,12 +58,7 @@ impl FromStr for Model {
     type Err = UnknownName;
 
     fn from_str(text: &str) -> Result<Self, UnknownName> {
-        Self::NAMES
-            .iter()
-            .zip(Self::ALL)
-            .find(|(name, _)| **name == text)
-            .map(|(_, model)| model)
-            .ok_or_else(|| UnknownName::new(&Self::NAMES))
+        crate::parse::by_name(text, &Self::ALL, &Self::NAMES)
     }
 }
 
