@@ -450,4 +450,91 @@ mod tests {
         assert_eq!((log.total_attempts(), log.dropped()), (2, 2));
         assert_eq!(log.total_delay_ms(), 5);
     }
+
+    /// A log of the retried attempts with errors `errors`, one millisecond slept after each.
+    fn log_of<const N: usize>(errors: &[u8]) -> AttemptLog<u8, N> {
+        let mut log = AttemptLog::new();
+        for &error in errors {
+            log.record(AttemptOutcome::Retried {
+                error,
+                slept_ms: 1,
+                hint_ms: None,
+            });
+        }
+        log
+    }
+
+    #[test]
+    fn the_window_reads_oldest_first_whatever_the_ring_has_done() {
+        let log = log_of::<3>(&[1, 2, 3, 4, 5]);
+        assert_eq!(log.capacity(), 3);
+        assert!(!log.is_empty());
+        assert_eq!(log.first().and_then(Attempt::error), Some(&3));
+        assert_eq!(log.last().and_then(Attempt::error), Some(&5));
+        assert_eq!(log.get(1).and_then(Attempt::error), Some(&4));
+        assert_eq!(log.get(3), None);
+        let mut iter = log.iter();
+        assert_eq!(iter.size_hint(), (3, Some(3)));
+        iter.next();
+        assert_eq!(iter.len(), 2);
+        assert_eq!(iter.next_back().map(|a| a.number), Some(5));
+        assert_eq!(iter.len(), 1);
+        assert!(AttemptLog::<u8, 3>::new().is_empty());
+        assert!(log_of::<0>(&[1]).is_empty());
+        assert_eq!(AttemptLog::<u8, 0>::new().capacity(), 0);
+    }
+
+    #[test]
+    fn logs_are_equal_when_their_totals_and_kept_records_are() {
+        // The same records and totals, the ring turned differently: [#3, #4] kept in order,
+        // and kept as [#4, #3] with the oldest in the second place.
+        let straight = log_of::<2>(&[1, 2, 3, 4]);
+        let retried = |number, error| Attempt {
+            number,
+            outcome: AttemptOutcome::Retried {
+                error,
+                slept_ms: 1,
+                hint_ms: None,
+            },
+        };
+        let mut turned = AttemptLog::<u8, 2> {
+            oldest: 1,
+            attempts: 4,
+            slept_ms: 4,
+            ..AttemptLog::new()
+        };
+        let _ = turned.records.push(retried(4, 4));
+        let _ = turned.records.push(retried(3, 3));
+        assert!(turned.iter().map(|a| a.number).eq([3, 4]));
+        assert_eq!(turned, straight);
+        // Any difference: the totals, or a record.
+        assert_ne!(log_of::<2>(&[1, 2]), log_of::<2>(&[1, 3]));
+        assert_ne!(
+            log_of::<2>(&[1, 2, 3]),
+            log_of::<2>(&[0, 2, 3]).clone_with_attempts(4)
+        );
+        let mut slower = log_of::<2>(&[1, 2]);
+        slower.slept_ms += 1;
+        assert_ne!(log_of::<2>(&[1, 2]), slower);
+    }
+
+    impl<E: Clone, const N: usize> AttemptLog<E, N> {
+        fn clone_with_attempts(&self, attempts: u32) -> Self {
+            let mut log = self.clone();
+            log.attempts = attempts;
+            log
+        }
+    }
+
+    #[test]
+    fn debug_shows_the_totals_and_the_records_kept() {
+        extern crate std;
+        use std::format;
+        let log = log_of::<1>(&[7, 8]);
+        assert_eq!(
+            format!("{log:?}"),
+            "AttemptLog { total_attempts: 2, total_delay_ms: 2, records: [Attempt { number: 2, \
+             outcome: Retried { error: 8, slept_ms: 1, hint_ms: None } }] }"
+        );
+    }
 }
