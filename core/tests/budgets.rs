@@ -969,3 +969,18 @@ fn the_grpc_throttle_charges_every_failed_attempt_and_refuses_at_half() {
     assert_eq!(throttle.tokens_milli(), 2_500);
     assert!(throttle.try_spend());
 }
+
+#[test]
+fn each_strategy_reports_the_settings_it_was_made_with() {
+    use embedded_retry::RetryBreaker;
+    assert_eq!(RetryBreaker::new(250).max_failure_ratio(), 250);
+    assert_eq!(
+        RetryBreaker::default().max_failure_ratio(),
+        RetryBreaker::DEFAULT_RATIO
+    );
+    #[cfg(target_has_atomic = "32")]
+    assert_eq!(
+        embedded_retry::SharedRetryBreaker::new_shared(7).max_failure_ratio(),
+        7
+    );
+}
