@@ -27,7 +27,20 @@ pub fn run(root: &Path) -> Result<(), String> {
     let mut mutants = Command::new(&cargo);
     mutants
         .current_dir(root)
-        .args(["mutants", "--package", "embedded-retry", "--no-shuffle"]);
+        .args([
+            "mutants",
+            "--package",
+            "embedded-retry",
+            "--no-shuffle",
+            "--jobs",
+        ])
+        // One build at a time per core: each mutant's build and tests are single-threaded
+        // enough that two at once on two cores take half the time.
+        .arg(
+            std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .to_string(),
+        );
     // cargo-mutants exits non-zero when mutants are missed; the lists below are the verdict.
     let _ = mutants
         .status()
