@@ -181,27 +181,22 @@ mod tests {
 
     #[test]
     fn events_come_in_time_order_and_ties_in_the_order_added() {
-        let mut agenda = Agenda::default();
-        for (at, name) in [
+        const EVENTS: [(f64, &str); 5] = [
             (5.0, "c"),
             (1.0, "a"),
             (5.0, "d"),
             (2.5, "b"),
             (0.0, "start"),
-        ] {
+        ];
+        let mut agenda = Agenda::default();
+        for (at, name) in EVENTS {
             agenda.add(at, name);
         }
         let order: Vec<&str> = std::iter::from_fn(|| agenda.take_next().map(|(_, e)| e)).collect();
         assert_eq!(order, ["start", "a", "b", "c", "d"]);
         assert!(agenda.is_empty());
         let mut few = FewEvents::default();
-        for (at, name) in [
-            (5.0, "c"),
-            (1.0, "a"),
-            (5.0, "d"),
-            (2.5, "b"),
-            (0.0, "start"),
-        ] {
+        for (at, name) in EVENTS {
             few.add(at, name);
         }
         let order: Vec<&str> = std::iter::from_fn(|| few.take_next().map(|(_, e)| e)).collect();
