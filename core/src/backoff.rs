@@ -109,7 +109,7 @@ impl Backoff {
     /// whole-millisecond result is therefore the exact one unless the exact value falls within
     /// that margin below a whole millisecond. The sequence never decreases and stays at the cap
     /// once it gets there.
-    #[inline]
+    #[inline(always)]
     pub const fn delay_ms(&self, n: u32) -> u32 {
         if self.base_ms == 0 {
             return 0;
@@ -152,7 +152,12 @@ impl Backoff {
     /// [`delay_ms`](Self::delay_ms) plus one draw, whatever `n` is.
     #[inline]
     pub fn jittered_delay_ms<R: Rng + ?Sized>(&self, n: u32, previous_ms: u32, rng: &mut R) -> u32 {
-        let capped = self.delay_ms(n);
+        self.jitter_of(self.delay_ms(n), previous_ms, rng)
+    }
+
+    /// `capped`, a delay from [`delay_ms`](Self::delay_ms), with this schedule's jitter.
+    #[inline]
+    fn jitter_of<R: Rng + ?Sized>(&self, capped: u32, previous_ms: u32, rng: &mut R) -> u32 {
         match self.jitter {
             Jitter::None => capped,
             Jitter::Equal => capped.saturating_sub(uniform_inclusive(rng, 0, capped / 2)),
@@ -266,9 +271,11 @@ impl BackoffState {
     /// Callers pass `None` only for schedules whose jitter is [`Jitter::None`].
     pub(crate) fn next<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: Option<&mut R>) -> u32 {
         self.retries = self.retries.saturating_add(1);
+        // One call of `delay_ms`, so that it is inlined and a `const` policy's schedule folds.
+        let capped = backoff.delay_ms(self.retries);
         let delay = match rng {
-            Some(rng) => backoff.jittered_delay_ms(self.retries, self.previous_ms, rng),
-            None => backoff.delay_ms(self.retries),
+            Some(rng) => backoff.jitter_of(capped, self.previous_ms, rng),
+            None => capped,
         };
         self.previous_ms = delay;
         delay

@@ -6,8 +6,10 @@ use core::task::Poll;
 
 use rand_core::Rng;
 
+use crate::retry::retried;
+use crate::run::Place;
 use crate::{
-    AttemptTimeout, BeforeSleep, Clock, Delay, Outcome, Retry, RetryBudget, RetryOn, Step,
+    AttemptLog, AttemptTimeout, BeforeSleep, Clock, Delay, Outcome, Retry, RetryBudget, RetryOn,
     StopReason,
 };
 
@@ -33,21 +35,31 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        let mut run = self.start();
+        let mut place = self.place();
         if let Err(error) = self.start_call() {
-            return run.finish(Err(error), StopReason::CircuitOpen);
+            return Outcome::new(Err(error), StopReason::CircuitOpen, AttemptLog::new());
         }
+        // The outcome is made at the first attempt's end and the run's log kept in it, so that
+        // the records exist once on the stack: each attempt's result takes the place of the
+        // error before it, which is then logged.
+        let mut outcome = Outcome::new(op(), StopReason::Succeeded, AttemptLog::new());
         loop {
-            match op() {
-                Ok(value) => {
-                    self.succeeded(&mut run);
-                    return run.finish(Ok(value), StopReason::Succeeded);
+            let (slept_ms, hint_ms) = match &outcome.result {
+                Ok(_) => {
+                    self.settle_success(&mut outcome.log);
+                    return outcome;
                 }
-                Err(error) => match self.failed(&mut run, error) {
-                    Step::Sleep(ms) => delay.delay_ms(ms),
-                    Step::Stop { reason, error } => return run.finish(Err(error), reason),
+                Err(error) => match self.judge(&outcome.log, &mut place, error) {
+                    Ok(answer) => answer,
+                    Err(reason) => {
+                        outcome.stopped(reason);
+                        return outcome;
+                    }
                 },
-            }
+            };
+            delay.delay_ms(slept_ms);
+            let failed = core::mem::replace(&mut outcome.result, op());
+            outcome.log.record(retried(failed.err(), slept_ms, hint_ms));
         }
     }
 
@@ -93,32 +105,56 @@ where
         B: RetryBudget<E>,
         T: AttemptTimeout<E>,
     {
-        let mut run = self.start();
+        let mut place = self.place();
         if let Err(error) = self.start_call() {
-            return run.finish(Err(error), StopReason::CircuitOpen);
+            return Outcome::new(Err(error), StopReason::CircuitOpen, AttemptLog::new());
         }
+        // As in `call`, the log is kept in the outcome, made at the first attempt's end.
+        let (result, mut timed_out) = self.attempt_async(&mut delay, &mut op, &place).await;
+        let mut outcome = Outcome::new(result, StopReason::Succeeded, AttemptLog::new());
         loop {
-            let (result, timed_out) = match self.attempt_limit_ms(&run) {
-                None => (op().await, false),
-                Some(ms) => match race(op(), delay.delay_ms(ms)).await {
-                    Some(result) => (result, false),
-                    // `timeout` is set: a limit came from it.
-                    None => match &self.timeout {
-                        Some(timeout) => (Err(timeout.error()), true),
-                        None => continue,
-                    },
+            let (slept_ms, hint_ms) = match &outcome.result {
+                Ok(_) => {
+                    self.settle_success(&mut outcome.log);
+                    return outcome;
+                }
+                Err(error) => match self.judge(&outcome.log, &mut place, error) {
+                    Ok(answer) => answer,
+                    Err(reason) => {
+                        outcome.stopped(reason);
+                        return outcome;
+                    }
                 },
             };
-            match result {
-                Ok(value) => {
-                    self.succeeded(&mut run);
-                    return run.finish(Ok(value), StopReason::Succeeded);
-                }
-                Err(error) => match self.settle_failure(&mut run, error, timed_out) {
-                    Step::Sleep(ms) => delay.delay_ms(ms).await,
-                    Step::Stop { reason, error } => return run.finish(Err(error), reason),
-                },
-            }
+            delay.delay_ms(slept_ms).await;
+            let (result, next_timed_out) = self.attempt_async(&mut delay, &mut op, &place).await;
+            let failed = core::mem::replace(&mut outcome.result, result);
+            // A timed-out attempt's error is the timeout's: its record keeps none.
+            let error = if timed_out { None } else { failed.err() };
+            outcome.log.record(retried(error, slept_ms, hint_ms));
+            timed_out = next_timed_out;
+        }
+    }
+
+    /// One attempt of `op`, raced against a timer on `delay` when it has a time limit: its
+    /// result, and whether it timed out (its error is then the timeout's).
+    async fn attempt_async<V, E, D, F>(
+        &self,
+        delay: &mut D,
+        op: &mut F,
+        place: &Place,
+    ) -> (Result<V, E>, bool)
+    where
+        D: embedded_hal_async::delay::DelayNs,
+        F: AsyncFnMut() -> Result<V, E>,
+        T: AttemptTimeout<E>,
+    {
+        let (Some(timeout), Some(ms)) = (&self.timeout, self.limit_ms::<E>(place)) else {
+            return (op().await, false);
+        };
+        match race(op(), delay.delay_ms(ms)).await {
+            Some(result) => (result, false),
+            None => (Err(timeout.error()), true),
         }
     }
 }

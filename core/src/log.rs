@@ -113,6 +113,11 @@ impl<E, const N: usize> AttemptLog<E, N> {
         self.slept_ms
     }
 
+    /// The number of the attempt whose result is logged next (saturating at `u32::MAX`).
+    pub(crate) fn attempt(&self) -> u32 {
+        self.attempts.saturating_add(1)
+    }
+
     /// The log's capacity, `N`.
     pub const fn capacity(&self) -> usize {
         N
@@ -346,9 +351,9 @@ impl<E> AttemptOutcome<E> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Outcome<T, E, const N: usize> {
-    result: Result<T, E>,
-    stop: StopReason,
-    log: AttemptLog<E, N>,
+    pub(crate) result: Result<T, E>,
+    pub(crate) stop: StopReason,
+    pub(crate) log: AttemptLog<E, N>,
 }
 
 impl<T, E, const N: usize> Outcome<T, E, N> {
@@ -356,6 +361,13 @@ impl<T, E, const N: usize> Outcome<T, E, N> {
     /// [`StopReason::Succeeded`]).
     pub(crate) fn new(result: Result<T, E>, stop: StopReason, log: AttemptLog<E, N>) -> Self {
         Outcome { result, stop, log }
+    }
+
+    /// Ends a run whose result is the error of its last attempt, for `reason`: the attempt is
+    /// logged.
+    pub(crate) fn stopped(&mut self, reason: StopReason) {
+        self.log.record(AttemptOutcome::Stopped { reason });
+        self.stop = reason;
     }
 
     /// Whether the operation succeeded.

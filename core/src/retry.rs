@@ -4,9 +4,10 @@
 
 use rand_core::Rng;
 
+use crate::run::Place;
 use crate::stand_in::{NoBudget, NoClock, NoHook, NoRng, NoTimeout};
 use crate::{
-    AttemptOutcome, AttemptTimeout, BeforeSleep, Clock, Decision, HintAboveCap, Policy,
+    AttemptLog, AttemptOutcome, AttemptTimeout, BeforeSleep, Clock, Decision, HintAboveCap, Policy,
     PolicyError, RetryAll, RetryBudget, RetryOn, Run, Step, StopReason, TimeoutMs,
 };
 
@@ -346,9 +347,16 @@ where
     /// follows. With a retry budget, call [`start_call`](Self::start_call) first.
     pub fn start<E>(&self) -> Run<E, N> {
         Run {
-            schedule: self.policy.backoff().start(),
-            started_ms: self.deadline.as_ref().map_or(0, |d| d.clock.now_ms()),
             log: crate::AttemptLog::new(),
+            place: self.place(),
+        }
+    }
+
+    /// A run's place at its start: the schedule's first step, and the deadline clock's reading.
+    pub(crate) fn place(&self) -> Place {
+        Place {
+            started_ms: self.deadline.as_ref().map_or(0, |d| d.clock.now_ms()),
+            schedule: self.policy.backoff().start(),
         }
     }
 
@@ -367,7 +375,7 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        self.settle_failure(run, error, false)
+        self.settle_failure(&mut run.log, &mut run.place, error, false)
     }
 
     /// How long the attempt `run` is on may take: the per-attempt timeout, or what is left
@@ -376,10 +384,18 @@ where
     where
         T: AttemptTimeout<E>,
     {
+        self.limit_ms::<E>(&run.place)
+    }
+
+    /// [`attempt_limit_ms`](Self::attempt_limit_ms) for a run at `place`.
+    pub(crate) fn limit_ms<E>(&self, place: &Place) -> Option<u32>
+    where
+        T: AttemptTimeout<E>,
+    {
         let limit = self.timeout.as_ref()?.limit_ms();
         Some(match &self.deadline {
             Some(deadline) => {
-                let ends = run.started_ms.saturating_add(deadline.ms);
+                let ends = place.started_ms.saturating_add(deadline.ms);
                 let left = ends.saturating_sub(deadline.clock.now_ms());
                 u32::try_from(left).map_or(limit, |left| left.min(limit))
             }
@@ -387,9 +403,11 @@ where
         })
     }
 
+    /// After a failed attempt of the run whose log is `log`, at `place`: logs it, and answers.
     pub(crate) fn settle_failure<E>(
         &mut self,
-        run: &mut Run<E, N>,
+        log: &mut AttemptLog<E, N>,
+        place: &mut Place,
         error: E,
         timed_out: bool,
     ) -> Step<E>
@@ -398,29 +416,45 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        if let Some(budget) = &self.budget {
-            budget.attempt_failed();
-        }
-        match self.next_delay(run, &error) {
+        match self.judge(log, place, &error) {
             Ok((slept_ms, hint_ms)) => {
-                self.before_sleep
-                    .before_sleep(run.attempt(), &error, slept_ms);
-                run.log.record(if timed_out {
-                    AttemptOutcome::TimedOut { slept_ms, hint_ms }
-                } else {
-                    AttemptOutcome::Retried {
-                        error,
-                        slept_ms,
-                        hint_ms,
-                    }
-                });
+                log.record(retried((!timed_out).then_some(error), slept_ms, hint_ms));
                 Step::Sleep(slept_ms)
             }
             Err(reason) => {
-                run.log.record(AttemptOutcome::Stopped { reason });
+                log.record(AttemptOutcome::Stopped { reason });
                 Step::Stop { reason, error }
             }
         }
+    }
+
+    /// The rules' answer to `error`, the attempt of the run whose log is `log` failing, before
+    /// it is logged: the delay to sleep and the hint (the hook has been called), or why the run
+    /// stops. The retry budget is told of the failure.
+    ///
+    /// [`failed`](Self::failed) logs the attempt at once. The drivers log it once the next
+    /// attempt has been made, so that its result can take the error's place in the outcome they
+    /// return (the log lives there too, and exists once); nothing reads the log in between.
+    pub(crate) fn judge<E>(
+        &mut self,
+        log: &AttemptLog<E, N>,
+        place: &mut Place,
+        error: &E,
+    ) -> Result<(u32, Option<u32>), StopReason>
+    where
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+        B: RetryBudget<E>,
+    {
+        if let Some(budget) = &self.budget {
+            budget.attempt_failed();
+        }
+        let answer = self.next_delay(log, place, error);
+        if let Ok((slept_ms, _)) = answer {
+            self.before_sleep
+                .before_sleep(log.attempt(), error, slept_ms);
+        }
+        answer
     }
 
     /// The attempt `run` is on succeeded: it is logged, and the retry budget is told.
@@ -428,10 +462,18 @@ where
     where
         B: RetryBudget<E>,
     {
+        self.settle_success(&mut run.log);
+    }
+
+    /// [`succeeded`](Self::succeeded), for the run whose log is `log`.
+    pub(crate) fn settle_success<E>(&mut self, log: &mut AttemptLog<E, N>)
+    where
+        B: RetryBudget<E>,
+    {
         if let Some(budget) = &self.budget {
-            budget.succeeded(run.log.total_attempts() > 0);
+            budget.succeeded(log.total_attempts() > 0);
         }
-        run.log.record(AttemptOutcome::Succeeded);
+        log.record(AttemptOutcome::Succeeded);
     }
 
     /// After `error`: the delay to sleep before the next attempt (and the hinted delay, if
@@ -439,7 +481,8 @@ where
     /// charged only when every other rule allows the retry.
     fn next_delay<E>(
         &mut self,
-        run: &mut Run<E, N>,
+        log: &AttemptLog<E, N>,
+        place: &mut Place,
         error: &E,
     ) -> Result<(u32, Option<u32>), StopReason>
     where
@@ -454,7 +497,7 @@ where
         if self
             .policy
             .max_attempts()
-            .is_some_and(|max| run.attempt() >= max)
+            .is_some_and(|max| log.attempt() >= max)
         {
             return Err(StopReason::AttemptsExhausted);
         }
@@ -464,9 +507,9 @@ where
         {
             return Err(StopReason::HintAboveCap);
         }
-        let scheduled = run.schedule.next(backoff, self.rng.as_mut());
+        let scheduled = place.schedule.next(backoff, self.rng.as_mut());
         let delay = hint.map_or(scheduled, |ms| ms.max(scheduled));
-        let slept = run.log.total_delay_ms().saturating_add(u64::from(delay));
+        let slept = log.total_delay_ms().saturating_add(u64::from(delay));
         if self
             .policy
             .delay_budget_ms()
@@ -476,7 +519,7 @@ where
         }
         if let Some(deadline) = &self.deadline {
             let wakes = deadline.clock.now_ms().saturating_add(u64::from(delay));
-            if wakes > run.started_ms.saturating_add(deadline.ms) {
+            if wakes > place.started_ms.saturating_add(deadline.ms) {
                 return Err(StopReason::DeadlineExceeded);
             }
         }
@@ -488,6 +531,23 @@ where
             return Err(StopReason::RetryBudgetExhausted);
         }
         Ok((delay, hint))
+    }
+}
+
+/// The record of an attempt that was retried after `slept_ms`: with its error, or, for one that
+/// timed out (whose error is the timeout's), without.
+pub(crate) fn retried<E>(
+    error: Option<E>,
+    slept_ms: u32,
+    hint_ms: Option<u32>,
+) -> AttemptOutcome<E> {
+    match error {
+        Some(error) => AttemptOutcome::Retried {
+            error,
+            slept_ms,
+            hint_ms,
+        },
+        None => AttemptOutcome::TimedOut { slept_ms, hint_ms },
     }
 }
 
@@ -506,6 +566,6 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        self.settle_failure(run, E::from(crate::TimedOut), true)
+        self.settle_failure(&mut run.log, &mut run.place, E::from(crate::TimedOut), true)
     }
 }

@@ -16,6 +16,13 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 #[repr(C)]
 pub struct Run<E, const N: usize> {
     pub(crate) log: AttemptLog<E, N>,
+    pub(crate) place: Place,
+}
+
+/// Where a run stands, its log apart: the drivers keep the log in the outcome they return, so
+/// that a run's records exist once on the stack, and the rules take the two separately.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
     /// The deadline clock's reading when the run started (0 without a deadline).
     pub(crate) started_ms: u64,
     pub(crate) schedule: BackoffState,
@@ -30,7 +37,7 @@ impl<E, const N: usize> Run<E, N> {
     /// The number of the attempt under way, whose result is reported next: 1 at the start
     /// (saturating at `u32::MAX`).
     pub fn attempt(&self) -> u32 {
-        self.log.total_attempts().saturating_add(1)
+        self.log.attempt()
     }
 
     /// Ends the run with `result` for `stop`: the value and [`StopReason::Succeeded`] after
