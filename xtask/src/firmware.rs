@@ -48,7 +48,14 @@ pub fn board(name: &str) -> Result<Board, String> {
 }
 
 /// The firmware's binaries, in `firmware-example/src/bin`.
-pub const BINS: [&str; 5] = ["sensor", "checks", "failing", "reconnect", "embassy"];
+pub const BINS: [&str; 6] = [
+    "sensor",
+    "checks",
+    "failing",
+    "reconnect",
+    "embassy",
+    "stack",
+];
 
 /// The binaries that need a feature of the firmware package, with that feature. Each is built
 /// on its own (`--bin`), so that the feature, and what it turns on in the core, reaches no

@@ -41,7 +41,9 @@ fn main() -> ! {
     engine::run();
     #[cfg(feature = "float-seed")]
     float_seed::run();
-    #[cfg(not(any(feature = "retry", feature = "float-seed")))]
+    #[cfg(feature = "hand-loop")]
+    hand_loop::run();
+    #[cfg(not(any(feature = "retry", feature = "float-seed", feature = "hand-loop")))]
     for i in 0..4 {
         output(i, input(i) ^ input(i + 4));
     }
@@ -224,6 +226,56 @@ mod engine {
             }
         };
         report(&outcome);
+    }
+}
+
+/// The loop a firmware engineer writes by hand for the engine probe's case, with the same inputs,
+/// outputs and generator: 5 attempts, 100 ms doubling to a 10 s cap, equal jitter drawn without
+/// modulo bias (as the engine draws it), stop on the error the predicate refuses. It keeps no log
+/// and has no other stop rule: the floor the engine is measured against.
+#[cfg(feature = "hand-loop")]
+mod hand_loop {
+    use super::{input, output};
+    use rand_core::{Rng, SeedableRng};
+    use rand_xorshift::XorShiftRng;
+
+    /// Uniform in `[0, span]`: a masked draw, redrawn when it lands beyond the span.
+    fn uniform(rng: &mut XorShiftRng, span: u32) -> u32 {
+        let mut mask = span;
+        mask |= mask >> 1;
+        mask |= mask >> 2;
+        mask |= mask >> 4;
+        mask |= mask >> 8;
+        mask |= mask >> 16;
+        loop {
+            let draw = rng.next_u32() & mask;
+            if draw <= span {
+                return draw;
+            }
+        }
+    }
+
+    pub fn run() {
+        let mut rng = XorShiftRng::seed_from_u64(u64::from(input(4)) << 32 | u64::from(input(5)));
+        let mut capped_ms: u32 = 100;
+        let mut total_ms: u32 = 0;
+        let mut attempts: u32 = 0;
+        let last_error = loop {
+            attempts += 1;
+            match input(7) {
+                0 => break 0,
+                error if error == input(6) || attempts == 5 => break error,
+                _ => {
+                    let sleep_ms = capped_ms - uniform(&mut rng, capped_ms / 2);
+                    output(3, sleep_ms);
+                    total_ms += sleep_ms;
+                    capped_ms = (capped_ms * 2).min(10_000);
+                }
+            }
+        };
+        output(0, attempts);
+        output(1, total_ms);
+        output(2, last_error);
     }
 }
 

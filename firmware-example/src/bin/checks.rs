@@ -5,8 +5,8 @@
 //! - `seq <jitter> <seed> <base> <cap> <factor‰> [d1, d2, ...]`: successive jittered delays;
 //! - `pow <base> <cap> <factor‰> <n> <delay>`: the unjittered delay before retry `n`;
 //! - `check <name> ok` or `check <name> FAILED`;
-//! - `memory policy <bytes> record <bytes> stack <bytes>`: the size of a `Policy<8>`, of one
-//!   log record with a one-byte error, and the stack a retry run uses (measured by painting);
+//! - `memory policy <bytes> record <bytes>`: the size of a `Policy<8>` and of one log record
+//!   with a one-byte error (the `stack` binary measures the stack a run uses);
 //! - finally `checks done: <vectors> vectors, <failed> failed`.
 //!
 //! Exits 0 when every rule held; the host also fails the run if a printed value differs from
@@ -84,10 +84,9 @@ fn main() -> ! {
     }
 
     defmt::println!(
-        "memory policy {=usize} record {=usize} stack {=u32}",
+        "memory policy {=usize} record {=usize}",
         core::mem::size_of::<Policy<8>>(),
         core::mem::size_of::<embedded_retry::Attempt<Fault>>(),
-        stack_used_by_a_run()
     );
 
     let results = [
@@ -204,40 +203,4 @@ fn jitter_without_rng_refused() -> bool {
             jitter: Jitter::Full
         })
     )
-}
-
-/// The stack a retry run uses, in bytes: the region below the stack pointer is painted with a
-/// pattern, a run (factor 2, equal jitter, an 8-record log, 5 attempts) is made, and the lowest
-/// word no longer holding the pattern marks how deep it went.
-fn stack_used_by_a_run() -> u32 {
-    const PAINT: u32 = 0xDEAD_BEEF;
-    const DEPTH: u32 = 4096;
-    let top = cortex_m::register::msp::read();
-    let bottom = top - DEPTH;
-    // Leave the words just below the stack pointer alone: they may hold this frame's spills.
-    for address in (bottom..top - 64).step_by(4) {
-        // SAFETY: below the stack pointer is free stack (RAM this program does not use otherwise),
-        // and nothing else runs: no interrupts are enabled.
-        unsafe { (address as *mut u32).write_volatile(PAINT) }
-    }
-    run_for_the_stack();
-    let lowest = (bottom..top - 64)
-        .step_by(4)
-        // SAFETY: reading back the words painted above.
-        .find(|&address| unsafe { (address as *const u32).read_volatile() } != PAINT)
-        .unwrap_or(top);
-    top - lowest
-}
-
-#[inline(never)]
-fn run_for_the_stack() {
-    const POLICY: Policy<8> = Policy::builder()
-        .max_attempts(5)
-        .base_delay_ms(100)
-        .jitter(Jitter::Equal)
-        .build_or_panic();
-    let clock = MockClock::<8>::new();
-    let outcome = Retry::new(POLICY, XorShiftRng::seed_from_u64(7))
-        .call(&clock, || Err::<(), _>(Fault::Transient));
-    core::hint::black_box(outcome.total_delay_ms());
 }
