@@ -9,7 +9,7 @@ use crate::toolchain::Thumb;
 /// Probe builds, from the baseline (no retry) to a policy built at run time.
 /// Row 1 is the floor, the loop a firmware engineer writes by hand; row 2 is the engine the
 /// budget is for.
-const PROBES: [(&str, &[&str]); 10] = [
+const PROBES: [(&str, &[&str]); 11] = [
     ("baseline, no retry", &[]),
     (
         "hand-written loop, same policy, generator and jitter, no log: flash added",
@@ -40,7 +40,11 @@ const PROBES: [(&str, &[&str]); 10] = [
         &["async-retry"],
     ),
     (
-        "retry engine, any policy built at run time: flash added",
+        "retry engine, policy built at run time (any factor and jitter): flash added",
+        &["runtime-policy"],
+    ),
+    (
+        "retry engine, every setting and path at run time (deadline, budget, hook, hints): flash added",
         &["any-policy"],
     ),
     (
@@ -57,7 +61,7 @@ const SUMMARY: [(&str, Option<&str>, u64); 5] = [
     ("m0_engine_flash_no_log", Some("no-log"), 448),
     ("m0_engine_stack", None, 256),
     ("m0_async_engine_flash", Some("async-retry"), 1228),
-    ("m0_runtime_policy_flash", Some("any-policy"), 1536),
+    ("m0_runtime_policy_flash", Some("runtime-policy"), 1536),
 ];
 
 /// The most flash the engine may add on the Cortex-M0, with a const factor-2 policy.

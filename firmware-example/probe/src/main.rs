@@ -91,7 +91,7 @@ mod engine {
 
     /// What firmware uses: 5 attempts, 100 ms base, 10 s cap, factor 2 (or 1.5), equal jitter
     /// (or none, or decorrelated).
-    #[cfg(not(feature = "any-policy"))]
+    #[cfg(not(any(feature = "any-policy", feature = "runtime-policy")))]
     pub fn run() {
         const FACTOR: Factor = if cfg!(feature = "decimal-factor") {
             Factor::from_milli(1500)
@@ -140,6 +140,34 @@ mod engine {
                 return value;
             }
         }
+    }
+
+    /// The same run with its policy built at run time, as firmware does from settings kept in
+    /// flash or received: every setting, the factor and the jitter kind included, is read from
+    /// the inputs, so the general arithmetic, every jitter kind and the builder's checks stay.
+    #[cfg(feature = "runtime-policy")]
+    pub fn run() {
+        let jitter = match input(8) % 4 {
+            0 => Jitter::None,
+            1 => Jitter::Equal,
+            2 => Jitter::Full,
+            _ => Jitter::Decorrelated,
+        };
+        let built: Result<Policy<LOG>, _> = Policy::builder()
+            .max_attempts(input(0))
+            .base_delay_ms(input(1))
+            .max_delay_ms(input(2))
+            .factor(Factor::from_milli(input(3)))
+            .jitter(jitter)
+            .build();
+        let Ok(policy) = built else {
+            output(0, u32::MAX);
+            return;
+        };
+        let outcome = Retry::new(policy, XorShiftRng::seed_from_u64(seed()))
+            .when(|e: &u32| *e != input(6))
+            .call(VolatileDelay, operation);
+        report(&outcome);
     }
 
     /// Every setting read at run time (the jitter kind, delay budget and hint rule included), a
