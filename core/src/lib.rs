@@ -22,8 +22,8 @@
 //!   by a [`Step`]: sleep this long, or stop) and [`Retry::succeeded`], asking a budget first
 //!   with [`Retry::start_call`].
 //! - The [`Outcome`] holds the value or the error that ended the run, why it stopped
-//!   ([`StopReason`]), and the [`AttemptLog`]: the last `N` [`Attempt`] records, with the delay
-//!   actually slept after each, and the totals of every attempt. It turns into the operation's
+//!   ([`StopReason`]), and the [`AttemptLog`]: the last `N` attempts, each read back as a
+//!   numbered [`Attempt`] with the delay actually slept after it, and the totals of every attempt. It turns into the operation's
 //!   own `Result` with [`Outcome::into_result`].
 //!
 //! ```
@@ -48,7 +48,7 @@
 //! assert!((500..=1000).contains(&first));
 //! // ... and no sleep after the last attempt.
 //! assert!(matches!(
-//!     outcome.log()[2].outcome,
+//!     outcome.log()[2],
 //!     AttemptOutcome::Stopped { reason: StopReason::AttemptsExhausted }
 //! ));
 //! assert_eq!(outcome.total_delay_ms(), clock.slept_ms());

@@ -3,12 +3,14 @@
 
 use crate::StopReason;
 
-/// The log of a run: the last `N` [`Attempt`] records, with the count of every attempt and every
-/// millisecond slept, so that a run of any length fits in fixed memory.
+/// The log of a run: the records of the last `N` attempts, with the count of every attempt and
+/// every millisecond slept, so that a run of any length fits in fixed memory.
 ///
 /// A ring of `N` records: once full, recording an attempt overwrites the oldest and moves
-/// nothing, however long the run. [`iter`](Self::iter) visits the records kept, oldest first; `log[i]` is the `i`-th
-/// of them. With `N = 0` it keeps no record and holds only the totals.
+/// nothing, however long the run. A record is the attempt's [`AttemptOutcome`] alone, its number
+/// following from its place: [`iter`](Self::iter) visits the records kept, oldest first, as
+/// numbered [`Attempt`]s, and `log[i]` is the outcome of the `i`-th of them. With `N = 0` it
+/// keeps no record and holds only the totals.
 ///
 /// ```
 /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -28,6 +30,7 @@ use crate::StopReason;
 /// assert_eq!(log.dropped(), 4);
 /// assert_eq!(log.iter().map(|a| a.number).collect::<Vec<_>>(), [5, 6]);
 /// assert_eq!(log[0].error(), Some(&5));
+/// assert_eq!(log.last().map(|a| a.number), Some(6));
 /// assert_eq!(log.total_delay_ms(), 10 + 20 + 40 + 40 + 40);
 /// ```
 #[derive(Clone)]
@@ -40,7 +43,7 @@ pub struct AttemptLog<E, const N: usize> {
     /// Once the ring is full, the record overwritten next. Both counts are `u16`: a log holds
     /// at most 65 535 records.
     oldest: u16,
-    records: heapless::Vec<Attempt<E>, N, u16>,
+    records: heapless::Vec<AttemptOutcome<E>, N, u16>,
 }
 
 impl<E, const N: usize> AttemptLog<E, N> {
@@ -75,24 +78,28 @@ impl<E, const N: usize> AttemptLog<E, N> {
         let (newer, older) = self
             .records
             .split_at(usize::from(self.oldest).min(self.records.len()));
+        // The kept records are the last ones: the newest is number `attempts`.
+        let kept = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
         Iter {
             older: older.iter(),
             newer: newer.iter(),
+            front: self.attempts.saturating_sub(kept).saturating_add(1),
+            back: self.attempts,
         }
     }
 
     /// The `i`-th record kept, oldest first.
-    pub fn get(&self, i: usize) -> Option<&Attempt<E>> {
+    pub fn get(&self, i: usize) -> Option<Attempt<'_, E>> {
         self.iter().nth(i)
     }
 
     /// The oldest record kept.
-    pub fn first(&self) -> Option<&Attempt<E>> {
+    pub fn first(&self) -> Option<Attempt<'_, E>> {
         self.iter().next()
     }
 
     /// The newest record: the run's last attempt so far.
-    pub fn last(&self) -> Option<&Attempt<E>> {
+    pub fn last(&self) -> Option<Attempt<'_, E>> {
         self.iter().next_back()
     }
 
@@ -132,11 +139,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
         if N == 0 {
             return;
         }
-        let attempt = Attempt {
-            number: self.attempts,
-            outcome,
-        };
-        if let Err(attempt) = self.records.push(attempt) {
+        if let Err(attempt) = self.records.push(outcome) {
             // Full: the newest takes the oldest's place. `get_mut` rather than an index, so no
             // bounds check is linked (`oldest < N` always).
             if let Some(slot) = self.records.get_mut(usize::from(self.oldest)) {
@@ -202,15 +205,15 @@ impl<E: defmt::Format, const N: usize> defmt::Format for AttemptLog<E, N> {
 }
 
 impl<E, const N: usize> core::ops::Index<usize> for AttemptLog<E, N> {
-    type Output = Attempt<E>;
+    type Output = AttemptOutcome<E>;
 
-    /// The `i`-th record kept, oldest first.
+    /// The outcome of the `i`-th record kept, oldest first.
     ///
     /// # Panics
     /// When `i >= self.len()`, as a slice does.
-    fn index(&self, i: usize) -> &Attempt<E> {
+    fn index(&self, i: usize) -> &AttemptOutcome<E> {
         match self.get(i) {
-            Some(attempt) => attempt,
+            Some(attempt) => attempt.outcome,
             None => panic!(
                 "attempt log index {i} out of range for {} records",
                 self.len()
@@ -220,7 +223,7 @@ impl<E, const N: usize> core::ops::Index<usize> for AttemptLog<E, N> {
 }
 
 impl<'a, E, const N: usize> IntoIterator for &'a AttemptLog<E, N> {
-    type Item = &'a Attempt<E>;
+    type Item = Attempt<'a, E>;
     type IntoIter = Iter<'a, E>;
 
     fn into_iter(self) -> Iter<'a, E> {
@@ -232,15 +235,21 @@ impl<'a, E, const N: usize> IntoIterator for &'a AttemptLog<E, N> {
 #[derive(Clone, Debug)]
 pub struct Iter<'a, E> {
     /// The records from the oldest to the end of the ring, then those from its start.
-    older: core::slice::Iter<'a, Attempt<E>>,
-    newer: core::slice::Iter<'a, Attempt<E>>,
+    older: core::slice::Iter<'a, AttemptOutcome<E>>,
+    newer: core::slice::Iter<'a, AttemptOutcome<E>>,
+    /// The numbers of the records at the front and at the back.
+    front: u32,
+    back: u32,
 }
 
 impl<'a, E> Iterator for Iter<'a, E> {
-    type Item = &'a Attempt<E>;
+    type Item = Attempt<'a, E>;
 
-    fn next(&mut self) -> Option<&'a Attempt<E>> {
-        self.older.next().or_else(|| self.newer.next())
+    fn next(&mut self) -> Option<Attempt<'a, E>> {
+        let outcome = self.older.next().or_else(|| self.newer.next())?;
+        let number = self.front;
+        self.front = self.front.saturating_add(1);
+        Some(Attempt { number, outcome })
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -251,7 +260,10 @@ impl<'a, E> Iterator for Iter<'a, E> {
 
 impl<E> DoubleEndedIterator for Iter<'_, E> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.newer.next_back().or_else(|| self.older.next_back())
+        let outcome = self.newer.next_back().or_else(|| self.older.next_back())?;
+        let number = self.back;
+        self.back = self.back.saturating_sub(1);
+        Some(Attempt { number, outcome })
     }
 }
 
@@ -259,26 +271,37 @@ impl<E> ExactSizeIterator for Iter<'_, E> {}
 
 impl<E> core::iter::FusedIterator for Iter<'_, E> {}
 
-/// One call of the operation and what followed it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// One call of the operation and what followed it, as an [`AttemptLog`] reads it back: the
+/// log keeps the outcome, and the number follows from its place.
+#[derive(Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub struct Attempt<E> {
-    /// The attempt's number, 1 for the first call (saturating at `u32::MAX`).
+pub struct Attempt<'a, E> {
+    /// The attempt's number, 1 for the first call. After `u32::MAX` attempts the count
+    /// saturates, and the records kept are numbered as the last ones before it.
     pub number: u32,
     /// How the call ended.
-    pub outcome: AttemptOutcome<E>,
+    pub outcome: &'a AttemptOutcome<E>,
 }
 
-impl<E> Attempt<E> {
+// By hand: the derives would ask `E: Clone`/`E: Copy`, and a reference needs neither.
+impl<E> Clone for Attempt<'_, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<E> Copy for Attempt<'_, E> {}
+
+impl<'a, E> Attempt<'a, E> {
     /// The error of a retried call. The error that ended the run is the [`Outcome`]'s, not
     /// repeated here.
-    pub fn error(&self) -> Option<&E> {
+    pub fn error(self) -> Option<&'a E> {
         self.outcome.error()
     }
 
     /// The milliseconds slept after this call; `None` when no sleep followed.
-    pub fn slept_ms(&self) -> Option<u32> {
+    pub fn slept_ms(self) -> Option<u32> {
         self.outcome.slept_ms()
     }
 }
@@ -448,7 +471,8 @@ mod tests {
         assert_eq!(log.total_attempts(), u32::MAX);
         assert_eq!(log.total_delay_ms(), u64::MAX);
         assert_eq!(log.dropped(), u32::MAX - 2);
-        assert!(log.iter().all(|a| a.number == u32::MAX));
+        // The two records kept are the last two of the saturated count.
+        assert!(log.iter().map(|a| a.number).eq([u32::MAX - 1, u32::MAX]));
         assert_eq!(log.len(), 2);
         assert_eq!(log[1].slept_ms(), Some(7));
     }
@@ -501,13 +525,10 @@ mod tests {
         // The same records and totals, the ring turned differently: [#3, #4] kept in order,
         // and kept as [#4, #3] with the oldest in the second place.
         let straight = log_of::<2>(&[1, 2, 3, 4]);
-        let retried = |number, error| Attempt {
-            number,
-            outcome: AttemptOutcome::Retried {
-                error,
-                slept_ms: 1,
-                hint_ms: None,
-            },
+        let retried = |error| AttemptOutcome::Retried {
+            error,
+            slept_ms: 1,
+            hint_ms: None,
         };
         let mut turned = AttemptLog::<u8, 2> {
             oldest: 1,
@@ -515,8 +536,8 @@ mod tests {
             slept_ms: 4,
             ..AttemptLog::new()
         };
-        let _ = turned.records.push(retried(4, 4));
-        let _ = turned.records.push(retried(3, 3));
+        let _ = turned.records.push(retried(4));
+        let _ = turned.records.push(retried(3));
         assert!(turned.iter().map(|a| a.number).eq([3, 4]));
         assert_eq!(turned, straight);
         // Any difference: the totals, or a record.

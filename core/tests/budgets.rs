@@ -944,7 +944,7 @@ fn the_adaptive_bucket_earns_at_the_start_of_a_call_not_at_its_success() {
     assert_eq!(outcome.stop_reason(), StopReason::RetryBudgetExhausted);
     assert_eq!(bucket.tokens_milli(), 200);
     assert_eq!(
-        outcome.log().last().unwrap().outcome,
+        *outcome.log().last().unwrap().outcome,
         AttemptOutcome::Stopped {
             reason: StopReason::RetryBudgetExhausted
         }

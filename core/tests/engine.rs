@@ -67,7 +67,7 @@ fn the_seed_default_succeeds_on_the_third_call_after_300_ms() {
     let log = outcome.log();
     assert_eq!(log.len(), 3);
     assert_eq!(
-        log[0].outcome,
+        log[0],
         AttemptOutcome::Retried {
             error: Fault::Connection(1),
             slept_ms: 100,
@@ -75,14 +75,14 @@ fn the_seed_default_succeeds_on_the_third_call_after_300_ms() {
         }
     );
     assert_eq!(
-        log[1].outcome,
+        log[1],
         AttemptOutcome::Retried {
             error: Fault::Connection(2),
             slept_ms: 200,
             hint_ms: None,
         }
     );
-    assert_eq!(log[2].outcome, AttemptOutcome::Succeeded);
+    assert_eq!(log[2], AttemptOutcome::Succeeded);
     assert_eq!(log.iter().map(|a| a.number).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(outcome.total_delay_ms(), 300);
     assert_eq!(clock.sleeps().collect::<Vec<_>>(), [100, 200]);
@@ -97,7 +97,7 @@ fn running_out_of_attempts_keeps_the_log_and_the_last_error_without_a_final_slee
     assert_eq!(outcome.last_error(), Some(&Fault::Connection(3)));
     assert_eq!(slept(&outcome), [Some(100), Some(200), None]);
     assert_eq!(
-        outcome.log()[2].outcome,
+        outcome.log()[2],
         AttemptOutcome::Stopped {
             reason: StopReason::AttemptsExhausted
         }
@@ -115,7 +115,7 @@ fn a_non_retryable_error_stops_at_once_with_no_sleep() {
     assert_eq!(outcome.last_error(), Some(&Fault::Invalid(2)));
     assert_eq!(slept(&outcome), [Some(100), None]);
     assert_eq!(
-        outcome.log()[1].outcome,
+        outcome.log()[1],
         AttemptOutcome::Stopped {
             reason: StopReason::NotRetryable
         }
@@ -133,7 +133,7 @@ fn a_non_retryable_error_on_the_last_attempt_is_reported_as_such() {
     let (outcome, _) = run(3, 10, Some(3));
     assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
     assert_eq!(
-        outcome.log()[2].outcome,
+        outcome.log()[2],
         AttemptOutcome::Stopped {
             reason: StopReason::NotRetryable
         }

@@ -170,7 +170,7 @@ proptest! {
             // sleep that followed it.
             for attempt in log.iter() {
                 let call = attempt.number as usize - 1;
-                match attempt.outcome {
+                match *attempt.outcome {
                     AttemptOutcome::Retried { error, slept_ms, .. } => {
                         prop_assert_eq!(Err(error), result_of(codes, call));
                         prop_assert_eq!(slept_ms, sleeps[call]);
@@ -224,7 +224,7 @@ fn a_stopped_run_hands_the_error_back_and_logs_why() {
         }
     );
     assert_eq!(
-        run.log()[1].outcome,
+        run.log()[1],
         AttemptOutcome::Stopped {
             reason: StopReason::AttemptsExhausted
         }

@@ -203,7 +203,7 @@ proptest! {
         prop_assert!(log.iter().enumerate().all(|(i, a)| a.number as usize == i + 1));
         // Every record but the last was retried after a sleep; the last never sleeps.
         let last = log.last().unwrap();
-        let retried = |a: &embedded_retry::Attempt<u8>| matches!(a.outcome, AttemptOutcome::Retried { .. });
+        let retried = |a: embedded_retry::Attempt<'_, u8>| matches!(a.outcome, AttemptOutcome::Retried { .. });
         prop_assert!(log.iter().take(log.len() - 1).all(retried));
         prop_assert_eq!(last.slept_ms(), None);
         match outcome.stop_reason() {

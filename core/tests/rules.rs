@@ -54,7 +54,7 @@ fn a_hint_shorter_than_the_schedule_waits_the_schedule_and_a_longer_one_the_hint
         .call(&clock, always_failing());
     assert_eq!(slept(&outcome), [100, 700]);
     assert_eq!(
-        outcome.log()[1].outcome,
+        outcome.log()[1],
         AttemptOutcome::Retried {
             error: 2,
             slept_ms: 700,
@@ -94,7 +94,7 @@ fn a_hint_above_the_cap_is_honoured_by_default_or_stops_the_run() {
     let stopped = hinted(Some(HintAboveCap::Stop));
     assert_eq!(stop_of(&stopped), (StopReason::HintAboveCap, 1));
     assert_eq!(
-        stopped.log()[0].outcome,
+        stopped.log()[0],
         AttemptOutcome::Stopped {
             reason: StopReason::HintAboveCap
         }

@@ -100,7 +100,7 @@ fn the_log_and_the_predicate_tell_a_timeout_from_the_operations_errors() {
         seen.into_inner(),
         [ReadError::TimedOut, ReadError::Nack, ReadError::TimedOut]
     );
-    let log: Vec<_> = outcome.log().iter().map(|a| a.outcome).collect();
+    let log: Vec<_> = outcome.log().iter().map(|a| *a.outcome).collect();
     assert_eq!(
         log,
         [

@@ -196,7 +196,7 @@ pub fn report(thumb: Thumb) -> Result<(), String> {
     println!("|---|{}", "---:|".repeat(BOARDS.len()));
     for (i, label) in [
         "`Policy<8>`",
-        "one log record, `Attempt<E>` with a one-byte error",
+        "one log record, `AttemptOutcome<E>` with a one-byte error",
         "stack used by a retry run (painted)",
     ]
     .into_iter()

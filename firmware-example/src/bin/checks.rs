@@ -86,7 +86,7 @@ fn main() -> ! {
     defmt::println!(
         "memory policy {=usize} record {=usize}",
         core::mem::size_of::<Policy<8>>(),
-        core::mem::size_of::<embedded_retry::Attempt<Fault>>(),
+        core::mem::size_of::<embedded_retry::AttemptOutcome<Fault>>(),
     );
 
     let results = [
@@ -177,7 +177,7 @@ fn exhausted_keeps_log() -> bool {
     let (outcome, clock) = run(three, 10, 0);
     outcome.stop_reason() == StopReason::AttemptsExhausted
         && outcome.log().len() == 3
-        && outcome.log()[2].outcome
+        && outcome.log()[2]
             == AttemptOutcome::Stopped {
                 reason: StopReason::AttemptsExhausted,
             }

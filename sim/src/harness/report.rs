@@ -296,7 +296,7 @@ fn operation_report(
                 None => Some("retry"),
                 Some(_) => Some("retry_after"),
             };
-            let (status, decision, hint_ms) = match attempt.outcome {
+            let (status, decision, hint_ms) = match *attempt.outcome {
                 AttemptOutcome::Succeeded => ("success", None, None),
                 AttemptOutcome::Retried { hint_ms, .. }
                 | AttemptOutcome::TimedOut { hint_ms, .. } => (failed, decided(hint_ms), hint_ms),
