@@ -27,6 +27,7 @@ where
     /// `delay` is any [`Delay`]: pass `&mut` a sleeper to keep it, `&clock` for a
     /// [`MockClock`](crate::MockClock), or [`HalDelay`](crate::HalDelay) around an
     /// embedded-hal `DelayNs`. Each call starts a fresh schedule.
+    #[inline]
     pub fn call<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
     where
         D: Delay,

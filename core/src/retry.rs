@@ -435,6 +435,7 @@ where
     /// [`failed`](Self::failed) logs the attempt at once. The drivers log it once the next
     /// attempt has been made, so that its result can take the error's place in the outcome they
     /// return (the log lives there too, and exists once); nothing reads the log in between.
+    #[inline]
     pub(crate) fn judge<E>(
         &mut self,
         log: &AttemptLog<E, N>,
