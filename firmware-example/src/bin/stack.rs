@@ -51,7 +51,16 @@ impl Delay for Reported {
     }
 }
 
-/// The probe's run. Its inputs pass through `black_box`, as the probe reads them from memory.
+/// Inputs the optimiser cannot see, read as the probe reads its own: the error the operation
+/// returns, and the one the predicate refuses.
+static mut INPUTS: [u32; 2] = [1, 0];
+
+fn input(i: usize) -> u32 {
+    // SAFETY: a volatile read of a plain static; single-threaded, no references are held.
+    unsafe { core::ptr::addr_of!(INPUTS[i % 2]).read_volatile() }
+}
+
+/// The probe's run.
 #[inline(never)]
 fn run(rng: XorShiftRng) -> u64 {
     const POLICY: Policy<8> = Policy::builder()
@@ -60,10 +69,12 @@ fn run(rng: XorShiftRng) -> u64 {
         .max_delay_ms(10_000)
         .jitter(Jitter::Equal)
         .build_or_panic();
-    let refused = core::hint::black_box(0u32);
     let outcome = Retry::new(POLICY, rng)
-        .when(|e: &u32| *e != refused)
-        .call(Reported, || Err::<(), u32>(core::hint::black_box(1)));
+        .when(|e: &u32| *e != input(1))
+        .call(Reported, || match input(0) {
+            0 => Ok(()),
+            e => Err(e),
+        });
     core::hint::black_box(outcome.last_error().copied());
     outcome.total_delay_ms()
 }
