@@ -13,38 +13,58 @@ pub(crate) struct Wide {
 impl Wide {
     /// `value`, which must be at least 1 (0 has no normal form; callers handle it).
     pub(crate) const fn from_int(value: u32) -> Self {
-        Wide::from_u128_ceil(value as u128, 0)
+        if value == 0 {
+            return Wide {
+                mantissa: 0,
+                exponent: -64,
+            };
+        }
+        let shift = 32 + value.leading_zeros();
+        Wide {
+            mantissa: (value as u64) << shift,
+            exponent: -(shift as i32),
+        }
     }
 
     /// `milli / 1000`, rounded up to 64 significant bits.
     ///
-    /// Long division by 1000 in 32-bit steps, so that no 128-bit division is needed.
+    /// Long division by 1000 in 32-bit steps, each with 32-bit operations only, so that no
+    /// 64-bit division (a long routine on a Cortex-M0) is needed.
     pub(crate) const fn from_milli(milli: u32) -> Self {
-        let whole = (milli / 1000) as u128;
-        let rest = (milli % 1000) as u64;
-        let high = (rest << 32) / 1000;
-        let rest = (rest << 32) % 1000;
-        let low = (rest << 32) / 1000;
-        let inexact = !(rest << 32).is_multiple_of(1000);
-        // milli / 1000 = (whole * 2^64 + high * 2^32 + low + inexact) * 2^-64, rounded up.
-        let scaled = (whole << 64) | ((high as u128) << 32) | low as u128;
-        Wide::from_u128_ceil(scaled + inexact as u128, -64)
+        // A remainder `r < 1000`, shifted up 32 bits and divided by 1000: as
+        // 2^32 = 1000 * 4_294_967 + 296, that is `r * 4_294_967 + (r * 296) / 1000` (below
+        // 2^32), with `(r * 296) % 1000` left over.
+        const fn next_word(rest: u32) -> (u32, u32) {
+            let spill = rest * 296;
+            (rest * 4_294_967 + spill / 1000, spill % 1000)
+        }
+        let whole = milli / 1000;
+        let (high, rest) = next_word(milli % 1000);
+        let (low, rest) = next_word(rest);
+        // milli / 1000 = whole + fraction * 2^-64, and a little more when `rest` is left over.
+        let fraction = (high as u64) << 32 | low as u64;
+        if whole == 0 {
+            // Below 1 (not a factor a schedule accepts, but still a number): at least 1/1000,
+            // so the fraction has fewer than 10 leading zeros, which a third word fills.
+            if fraction == 0 {
+                return Wide::from_int(0);
+            }
+            let (extra, rest) = next_word(rest);
+            let shift = fraction.leading_zeros();
+            let mantissa = fraction << shift | (extra as u64) >> (32 - shift);
+            // `extra << shift` keeps the bits of `extra` the mantissa did not take.
+            let dropped = extra << shift != 0 || rest != 0;
+            return Wide::rounded(mantissa, -64 - shift as i32, dropped);
+        }
+        // The whole part's bits lead; as many of the fraction's follow as fit.
+        let width = 32 - whole.leading_zeros();
+        let mantissa = (whole as u64) << (64 - width) | fraction >> width;
+        let dropped = fraction & ((1 << width) - 1) != 0 || rest != 0;
+        Wide::rounded(mantissa, width as i32 - 64, dropped)
     }
 
-    /// `value * 2^exponent` normalised, rounding the dropped bits up; `value` must not be 0.
-    const fn from_u128_ceil(value: u128, exponent: i32) -> Self {
-        let width = 128 - value.leading_zeros();
-        if width <= 64 {
-            let shift = 64 - width;
-            return Wide {
-                mantissa: (value << shift) as u64,
-                exponent: exponent.saturating_sub(shift as i32),
-            };
-        }
-        let shift = width - 64;
-        let dropped = value & ((1 << shift) - 1) != 0;
-        let mantissa = (value >> shift) as u64;
-        let exponent = exponent.saturating_add(shift as i32);
+    /// `mantissa * 2^exponent`, plus one unit in the last place when bits were `dropped`.
+    const fn rounded(mantissa: u64, exponent: i32, dropped: bool) -> Self {
         match mantissa.checked_add(dropped as u64) {
             Some(mantissa) => Wide { mantissa, exponent },
             // Rounding carried out of 64 bits: the value is exactly 2^64 * 2^exponent.
@@ -78,17 +98,7 @@ impl Wide {
             ((high << 1) | (low >> 63), low << 1 != 0, 63)
         };
         let exponent = self.exponent.saturating_add(other.exponent);
-        match mantissa.checked_add(dropped as u64) {
-            Some(mantissa) => Wide {
-                mantissa,
-                exponent: exponent.saturating_add(shift),
-            },
-            // Rounding carried out of 64 bits: the value is exactly 2^64 * 2^(exponent + shift).
-            None => Wide {
-                mantissa: 1 << 63,
-                exponent: exponent.saturating_add(shift + 1),
-            },
-        }
+        Wide::rounded(mantissa, exponent.saturating_add(shift), dropped)
     }
 
     /// The value rounded down, if it is below `limit`; `None` when it is `limit` or more.
@@ -113,6 +123,28 @@ impl Wide {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Wide {
+        /// `value * 2^exponent` normalised, rounding the dropped bits up; `value` must not be
+        /// 0. The model the arithmetic is checked against, in 128 bits.
+        fn from_u128_ceil(value: u128, exponent: i32) -> Self {
+            let width = 128 - value.leading_zeros();
+            if width <= 64 {
+                let shift = 64 - width;
+                return Wide {
+                    mantissa: (value << shift) as u64,
+                    exponent: exponent.saturating_sub(shift as i32),
+                };
+            }
+            let shift = width - 64;
+            let dropped = value & ((1 << shift) - 1) != 0;
+            Wide::rounded(
+                (value >> shift) as u64,
+                exponent.saturating_add(shift as i32),
+                dropped,
+            )
+        }
+    }
 
     #[test]
     fn whole_numbers_are_exact() {
@@ -188,7 +220,8 @@ mod tests {
                 "{milli}"
             );
         };
-        (1000..=20_000).for_each(check);
+        // Below 1000 too: not a factor a schedule accepts, but the arithmetic holds.
+        (1..=20_000).for_each(check);
         [999_999, 1_000_001, 4_294_967_295, 2_147_483_648]
             .into_iter()
             .for_each(check);
