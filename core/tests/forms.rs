@@ -212,6 +212,18 @@ proptest! {
 }
 
 #[test]
+fn without_a_reset_a_success_leaves_the_schedule_where_it_was() {
+    // A supervisor whose link flapped keeps its run: the next outage carries on the backoff.
+    let mut retry = rules::<4>(policy(None, Jitter::None, None), 1);
+    let mut run = retry.start();
+    assert_eq!(retry.failed(&mut run, 1), Step::Sleep(10));
+    assert_eq!(retry.failed(&mut run, 1), Step::Sleep(20));
+    retry.succeeded(&mut run);
+    assert_eq!(retry.failed(&mut run, 1), Step::Sleep(40));
+    assert_eq!(run.log().total_attempts(), 4);
+}
+
+#[test]
 fn a_stopped_run_hands_the_error_back_and_logs_why() {
     let mut retry = rules::<4>(policy(Some(2), Jitter::None, None), 1);
     let mut run = retry.start();
