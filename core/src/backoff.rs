@@ -183,11 +183,8 @@ impl Backoff {
 
 /// `Some(s)` when `milli / 1000 == 2^s`.
 const fn power_of_two_log2(milli: u32) -> Option<u32> {
-    if !milli.is_multiple_of(1000) {
-        return None;
-    }
-    let whole = milli / 1000;
-    if whole.is_power_of_two() {
+    let (whole, rest) = crate::wide::div_rem_1000(milli);
+    if rest == 0 && whole.is_power_of_two() {
         Some(whole.trailing_zeros())
     } else {
         None

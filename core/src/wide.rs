@@ -35,11 +35,11 @@ impl Wide {
         // 2^32 = 1000 * 4_294_967 + 296, that is `r * 4_294_967 + (r * 296) / 1000` (below
         // 2^32), with `(r * 296) % 1000` left over.
         const fn next_word(rest: u32) -> (u32, u32) {
-            let spill = rest * 296;
-            (rest * 4_294_967 + spill / 1000, spill % 1000)
+            let (quotient, remainder) = div_rem_1000(rest * 296);
+            (rest * 4_294_967 + quotient, remainder)
         }
-        let whole = milli / 1000;
-        let (high, rest) = next_word(milli % 1000);
+        let (whole, rest) = div_rem_1000(milli);
+        let (high, rest) = next_word(rest);
         let (low, rest) = next_word(rest);
         // milli / 1000 = whole + fraction * 2^-64, and a little more when `rest` is left over.
         let fraction = (high as u64) << 32 | low as u64;
@@ -120,6 +120,14 @@ impl Wide {
     }
 }
 
+/// `x / 1000` and `x % 1000`, by a multiply and a shift: a Cortex-M0 has no divider, and
+/// the division routine it would link is larger than this. The quotient is exact for every
+/// `u32`, since 274 877 907 is 2^38 / 1000 rounded up by less than 2^(38 - 32) / 1000.
+pub(crate) const fn div_rem_1000(x: u32) -> (u32, u32) {
+    let quotient = ((x as u64 * 274_877_907) >> 38) as u32;
+    (quotient, x - quotient * 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +151,15 @@ mod tests {
                 exponent.saturating_add(shift as i32),
                 dropped,
             )
+        }
+    }
+
+    #[test]
+    fn division_by_1000_is_exact_for_every_u32() {
+        // Every value near a multiple of 1000 at the ends, and a stride through the rest.
+        let ends = (0..3_000_000).chain(u32::MAX - 3_000_000..=u32::MAX);
+        for x in ends.chain((0..=u32::MAX).step_by(997)) {
+            assert_eq!(div_rem_1000(x), (x / 1000, x % 1000), "{x}");
         }
     }
 
