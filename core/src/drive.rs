@@ -1,16 +1,14 @@
 //! The two drivers of a run that do their own sleeping: blocking, and async.
 
-use core::future::{Future, poll_fn};
-use core::pin::pin;
-use core::task::Poll;
+use core::future::Future;
 
 use rand_core::Rng;
 
 use crate::retry::retried;
 use crate::run::Place;
 use crate::{
-    AttemptLog, AttemptTimeout, BeforeSleep, Clock, Delay, Outcome, Retry, RetryBudget, RetryOn,
-    StopReason,
+    AttemptLog, AttemptOutcome, AttemptTimeout, BeforeSleep, Clock, Delay, Outcome, Retry,
+    RetryBudget, RetryOn, StopReason,
 };
 
 impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
@@ -97,7 +95,11 @@ where
     /// assert_eq!(outcome.into_result(), Ok(3));
     /// assert!(clock.sleeps().eq([10, 20]));
     /// ```
-    pub async fn call_async<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
+    pub fn call_async<V, E, D, F>(
+        &mut self,
+        mut delay: D,
+        mut op: F,
+    ) -> impl Future<Output = Outcome<V, E, N>>
     where
         D: embedded_hal_async::delay::DelayNs,
         F: AsyncFnMut() -> Result<V, E>,
@@ -106,73 +108,85 @@ where
         B: RetryBudget<E>,
         T: AttemptTimeout<E>,
     {
-        let mut place = self.place();
-        if let Err(error) = self.start_call() {
-            return Outcome::new(Err(error), StopReason::CircuitOpen, AttemptLog::new());
-        }
-        // As in `call`, the log is kept in the outcome, made at the first attempt's end.
-        let (result, mut timed_out) = self.attempt_async(&mut delay, &mut op, &place).await;
-        let mut outcome = Outcome::new(result, StopReason::Succeeded, AttemptLog::new());
-        loop {
-            let (slept_ms, hint_ms) = match &outcome.result {
-                Ok(_) => {
-                    self.settle_success(&mut outcome.log);
-                    return outcome;
-                }
-                Err(error) => match self.judge(&outcome.log, &mut place, error) {
-                    Ok(answer) => answer,
-                    Err(reason) => {
-                        outcome.stopped(reason);
-                        return outcome;
-                    }
-                },
-            };
-            delay.delay_ms(slept_ms).await;
-            let (result, next_timed_out) = self.attempt_async(&mut delay, &mut op, &place).await;
-            let failed = core::mem::replace(&mut outcome.result, result);
-            // A timed-out attempt's error is the timeout's: its record keeps none.
-            let error = if timed_out { None } else { failed.err() };
-            outcome.log.record(retried(error, slept_ms, hint_ms));
-            timed_out = next_timed_out;
-        }
-    }
-
-    /// One attempt of `op`, raced against a timer on `delay` when it has a time limit: its
-    /// result, and whether it timed out (its error is then the timeout's).
-    async fn attempt_async<V, E, D, F>(
-        &self,
-        delay: &mut D,
-        op: &mut F,
-        place: &Place,
-    ) -> (Result<V, E>, bool)
-    where
-        D: embedded_hal_async::delay::DelayNs,
-        F: AsyncFnMut() -> Result<V, E>,
-        T: AttemptTimeout<E>,
-    {
-        let (Some(timeout), Some(ms)) = (&self.timeout, self.limit_ms::<E>(place)) else {
-            return (op().await, false);
+        // What the future keeps across its awaits, in one `repr(C)` value that it holds as it
+        // is (not moved into a local of its body, as an `async fn`'s arguments are): the
+        // retry's address first and the log's records last, so that the optimiser sees that a
+        // record written at a computed index cannot overwrite the address, and still knows the
+        // retry (and a `const` policy's settings) across a pending await. The place is set at
+        // the first poll, when the run starts.
+        let place = Place {
+            started_ms: 0,
+            schedule: self.policy().backoff().start(),
         };
-        match race(op(), delay.delay_ms(ms)).await {
-            Some(result) => (result, false),
-            None => (Err(timeout.error()), true),
+        let mut d = Driving {
+            retry: self,
+            place,
+            log: AttemptLog::new(),
+        };
+        async move {
+            // Through `&mut d`, so that the future holds `d` whole rather than its fields apart.
+            if let Err(error) = Driving::begin(&mut d) {
+                return Outcome::new(Err(error), StopReason::CircuitOpen, d.log);
+            }
+            loop {
+                let limit = d.retry.limit_ms::<E>(&d.place);
+                let attempt = op();
+                let timer = limit.map(|ms| delay.delay_ms(ms));
+                let mut timed_out = false;
+                let result =
+                    T::race_attempt(d.retry.timeout.as_ref(), attempt, timer, &mut timed_out).await;
+                // The attempt is logged at once, at this one place: the log is then written
+                // inline, in the future, rather than by a call that the optimiser must assume
+                // can write anywhere in it.
+                let (record, next) = match result {
+                    Ok(value) => {
+                        d.retry.tell_success(&d.log);
+                        (
+                            AttemptOutcome::Succeeded,
+                            Err((Ok(value), StopReason::Succeeded)),
+                        )
+                    }
+                    Err(error) => match d.retry.judge(&d.log, &mut d.place, &error) {
+                        Ok((slept_ms, hint_ms)) => (
+                            retried((!timed_out).then_some(error), slept_ms, hint_ms),
+                            Ok(slept_ms),
+                        ),
+                        Err(reason) => (
+                            AttemptOutcome::Stopped { reason },
+                            Err((Err(error), reason)),
+                        ),
+                    },
+                };
+                d.log.record(record);
+                match next {
+                    Ok(slept_ms) => delay.delay_ms(slept_ms).await,
+                    Err((result, reason)) => return Outcome::new(result, reason, d.log),
+                }
+            }
         }
     }
 }
 
-/// Polls `attempt` and `timer` together: the attempt's result, or `None` when the timer ends
-/// first. The loser is dropped on return.
-async fn race<A: Future, B: Future>(attempt: A, timer: B) -> Option<A::Output> {
-    let mut attempt = pin!(attempt);
-    let mut timer = pin!(timer);
-    poll_fn(|cx| {
-        if let Poll::Ready(output) = attempt.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(_) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await
+/// What [`Retry::call_async`] keeps across its awaits.
+#[repr(C)]
+struct Driving<'r, X, E, const N: usize> {
+    retry: &'r mut X,
+    place: Place,
+    log: AttemptLog<E, N>,
+}
+
+impl<R, const N: usize, P, C, H, B, T, E> Driving<'_, Retry<R, N, P, C, H, B, T>, E, N>
+where
+    R: Rng,
+    C: Clock,
+{
+    /// At the first poll: the run starts (the deadline's clock is read), and the retry budget
+    /// is asked whether the call may.
+    fn begin(&mut self) -> Result<(), E>
+    where
+        B: RetryBudget<E>,
+    {
+        self.place = self.retry.place();
+        self.retry.start_call()
+    }
 }

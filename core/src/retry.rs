@@ -471,10 +471,18 @@ where
     where
         B: RetryBudget<E>,
     {
+        self.tell_success(log);
+        log.record(AttemptOutcome::Succeeded);
+    }
+
+    /// The retry budget is told that the attempt of the run whose log is `log` succeeded.
+    pub(crate) fn tell_success<E>(&self, log: &AttemptLog<E, N>)
+    where
+        B: RetryBudget<E>,
+    {
         if let Some(budget) = &self.budget {
             budget.succeeded(log.total_attempts() > 0);
         }
-        log.record(AttemptOutcome::Succeeded);
     }
 
     /// After `error`: the delay to sleep before the next attempt (and the hinted delay, if

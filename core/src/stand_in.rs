@@ -78,4 +78,17 @@ impl<E> crate::AttemptTimeout<E> for NoTimeout {
     fn error(&self) -> E {
         match *self {}
     }
+    /// No race: the attempt itself.
+    fn race_attempt<'a, V, A, S>(
+        _this: Option<&'a Self>,
+        attempt: A,
+        _timer: Option<S>,
+        _timed_out: &'a mut bool,
+    ) -> impl core::future::Future<Output = Result<V, E>>
+    where
+        A: core::future::Future<Output = Result<V, E>>,
+        S: core::future::Future,
+    {
+        attempt
+    }
 }

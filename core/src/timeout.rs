@@ -1,6 +1,9 @@
 //! A limit on each attempt's time, for async runs: the attempt races a timer.
 
 use core::fmt;
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
 
 /// The error of an attempt that ran out of time: what a run with an
 /// [`attempt_timeout_ms`](crate::Retry::attempt_timeout_ms) turns into the operation's own
@@ -49,6 +52,62 @@ pub trait AttemptTimeout<E> {
     fn limit_ms(&self) -> u32;
     /// The error a timed-out attempt is recorded and handed back as.
     fn error(&self) -> E;
+
+    /// One attempt of [`call_async`](crate::Retry::call_async): `attempt` raced against
+    /// `timer` when there is one, its result, or this timeout's [`error`](Self::error) with
+    /// `timed_out` set when the timer ends first.
+    ///
+    /// Not for users to call or implement. [`NoTimeout`](crate::stand_in::NoTimeout) overrides
+    /// it with the attempt itself, so that a run without a timeout holds no race (and no
+    /// state machine of its own) in its future.
+    #[doc(hidden)]
+    fn race_attempt<'a, V, A, S>(
+        this: Option<&'a Self>,
+        attempt: A,
+        timer: Option<S>,
+        timed_out: &'a mut bool,
+    ) -> impl Future<Output = Result<V, E>>
+    where
+        Self: Sized,
+        A: Future<Output = Result<V, E>>,
+        S: Future,
+    {
+        race(this, attempt, timer, timed_out)
+    }
+}
+
+/// The attempt's result, polling `timer` beside it when there is a timeout; when the timer ends
+/// first, the timeout's error, with `timed_out` set. The loser is dropped on return.
+async fn race<'a, V, E, T, A, S>(
+    this: Option<&'a T>,
+    attempt: A,
+    timer: Option<S>,
+    timed_out: &'a mut bool,
+) -> Result<V, E>
+where
+    T: AttemptTimeout<E>,
+    A: Future<Output = Result<V, E>>,
+    S: Future,
+{
+    let (Some(timeout), Some(timer)) = (this, timer) else {
+        return attempt.await;
+    };
+    let mut attempt = pin!(attempt);
+    let mut timer = pin!(timer);
+    let raced = poll_fn(|cx| {
+        if let Poll::Ready(output) = attempt.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(_) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await;
+    raced.unwrap_or_else(|| {
+        *timed_out = true;
+        Err(timeout.error())
+    })
 }
 
 /// A per-attempt timeout in milliseconds; see [`AttemptTimeout`].

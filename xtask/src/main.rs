@@ -236,7 +236,9 @@ fn ci() -> Result<(), String> {
     }
     println!("xtask: no panic path (the probe links only without one)");
     for board in firmware::BOARDS {
-        firmware::build(thumb, board, "probe", &["any-policy"], "probe")?;
+        for features in [["any-policy"], ["async-retry"]] {
+            firmware::build(thumb, board, "probe", &features, "probe")?;
+        }
     }
     firmware::check_all(thumb)?;
     size::report(thumb)?;

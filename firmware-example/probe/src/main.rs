@@ -118,19 +118,55 @@ mod engine {
         let outcome = retry.call(VolatileDelay, operation);
         #[cfg(feature = "async-retry")]
         let outcome =
-            block_on(retry.call_async(VolatileDelay, || core::future::ready(operation())));
+            block_on(retry.call_async(VolatileDelay, || Later(input(10) != 0, operation)));
         report(&outcome);
     }
 
-    /// An async sleeper that reports the delay and is ready at once.
+    /// A future that is pending once when its flag is set, as a timer that has not fired or a
+    /// transfer under way (waking its task at once), then ready with what its function gives.
+    /// The inputs that set the flags are unknown to the optimiser, so every path of the engine
+    /// through a pending sleep or attempt, and its resumption, stays in the build.
     #[cfg(feature = "async-retry")]
-    impl embedded_hal_async::delay::DelayNs for VolatileDelay {
-        async fn delay_ns(&mut self, ns: u32) {
-            output(3, ns);
+    struct Later<F>(bool, F);
+    #[cfg(feature = "async-retry")]
+    impl<T, F: FnMut() -> T + Unpin> core::future::Future for Later<F> {
+        type Output = T;
+        fn poll(
+            mut self: core::pin::Pin<&mut Self>,
+            cx: &mut core::task::Context<'_>,
+        ) -> core::task::Poll<T> {
+            if self.0 {
+                self.0 = false;
+                cx.waker().wake_by_ref();
+                core::task::Poll::Pending
+            } else {
+                core::task::Poll::Ready((self.1)())
+            }
         }
     }
 
-    /// The smallest executor: polls until ready (every future here is ready at once).
+    /// An async sleeper that reports the delay, as the blocking probe's does, and is pending once
+    /// when input 9 is set. Its methods return a hand-written future, as a HAL's timer driver
+    /// does, rather than being `async fn`s: the sleeper is the user's code, and an `async fn`
+    /// here would add its own state machine, and its own panic path, to what the probe measures.
+    #[cfg(feature = "async-retry")]
+    impl embedded_hal_async::delay::DelayNs for VolatileDelay {
+        fn delay_ns(&mut self, ns: u32) -> impl core::future::Future<Output = ()> {
+            output(3, ns);
+            Later(input(9) != 0, || ())
+        }
+        fn delay_us(&mut self, us: u32) -> impl core::future::Future<Output = ()> {
+            output(3, us);
+            Later(input(9) != 0, || ())
+        }
+        fn delay_ms(&mut self, ms: u32) -> impl core::future::Future<Output = ()> {
+            output(3, ms);
+            Later(input(9) != 0, || ())
+        }
+    }
+
+    /// The smallest executor: pins the future once and polls it until it is ready, as an
+    /// executor's task does (the sleeper and the operation wake the task when they are pending).
     #[cfg(feature = "async-retry")]
     fn block_on<F: core::future::Future>(future: F) -> F::Output {
         let mut future = core::pin::pin!(future);
@@ -326,9 +362,8 @@ mod float_seed {
     }
 }
 
-/// Without `async-retry`: calls a function defined nowhere, so the build links only if no panic
-/// path survived.
-#[cfg(not(feature = "async-retry"))]
+/// Calls a function defined nowhere, so the build links only if no panic path survived: the
+/// async engine's included, with its sleeps and attempts pending or not.
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     unsafe extern "C" {
@@ -337,14 +372,4 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     }
     // SAFETY: never runs; the link fails first if this is reachable.
     unsafe { embedded_retry_probe_found_a_panic_path() }
-}
-
-/// With `async-retry` the probe only measures size: every `async fn` carries one panic path the
-/// compiler inserts, for a future polled again after it completed, which no executor does.
-#[cfg(feature = "async-retry")]
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo) -> ! {
-    loop {
-        cortex_m::asm::udf();
-    }
 }
