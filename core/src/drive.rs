@@ -35,30 +35,35 @@ where
         B: RetryBudget<E>,
     {
         let mut place = self.place();
+        let mut log = AttemptLog::new();
         if let Err(error) = self.start_call() {
-            return Outcome::new(Err(error), StopReason::CircuitOpen, AttemptLog::new());
+            return Outcome::new(Err(error), StopReason::CircuitOpen, log);
         }
-        // The outcome is made at the first attempt's end and the run's log kept in it, so that
-        // the records exist once on the stack: each attempt's result takes the place of the
-        // error before it, which is then logged.
-        let mut outcome = Outcome::new(op(), StopReason::Succeeded, AttemptLog::new());
         loop {
-            let (slept_ms, hint_ms) = match &outcome.result {
-                Ok(_) => {
-                    self.settle_success(&mut outcome.log);
-                    return outcome;
+            // Each attempt is logged at this one place, so that the log is written inline.
+            let (record, next) = match op() {
+                Ok(value) => {
+                    self.tell_success(&log);
+                    (
+                        AttemptOutcome::Succeeded,
+                        Err((Ok(value), StopReason::Succeeded)),
+                    )
                 }
-                Err(error) => match self.judge(&outcome.log, &mut place, error) {
-                    Ok(answer) => answer,
-                    Err(reason) => {
-                        outcome.stopped(reason);
-                        return outcome;
+                Err(error) => match self.judge(&log, &mut place, &error) {
+                    Ok((slept_ms, hint_ms)) => {
+                        (retried(Some(error), slept_ms, hint_ms), Ok(slept_ms))
                     }
+                    Err(reason) => (
+                        AttemptOutcome::Stopped { reason },
+                        Err((Err(error), reason)),
+                    ),
                 },
             };
-            delay.delay_ms(slept_ms);
-            let failed = core::mem::replace(&mut outcome.result, op());
-            outcome.log.record(retried(failed.err(), slept_ms, hint_ms));
+            log.record(record);
+            match next {
+                Ok(slept_ms) => delay.delay_ms(slept_ms),
+                Err((result, reason)) => return Outcome::new(result, reason, log),
+            }
         }
     }
 

@@ -386,13 +386,6 @@ impl<T, E, const N: usize> Outcome<T, E, N> {
         Outcome { result, stop, log }
     }
 
-    /// Ends a run whose result is the error of its last attempt, for `reason`: the attempt is
-    /// logged.
-    pub(crate) fn stopped(&mut self, reason: StopReason) {
-        self.log.record(AttemptOutcome::Stopped { reason });
-        self.stop = reason;
-    }
-
     /// Whether the operation succeeded.
     pub fn is_success(&self) -> bool {
         self.result.is_ok()
