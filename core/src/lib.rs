@@ -23,8 +23,8 @@
 //!   with [`Retry::start_call`].
 //! - The [`Outcome`] holds the value or the error that ended the run, why it stopped
 //!   ([`StopReason`]), and the [`AttemptLog`]: the last `N` attempts, each read back as a
-//!   numbered [`Attempt`] with the delay actually slept after it, and the totals of every attempt. It turns into the operation's
-//!   own `Result` with [`Outcome::into_result`].
+//!   numbered [`Attempt`] with the delay actually slept after it, and the totals of every
+//!   attempt. It turns into the operation's own `Result` with [`Outcome::into_result`].
 //!
 //! ```
 //! use rand_core::SeedableRng;

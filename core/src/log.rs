@@ -88,7 +88,8 @@ impl<E, const N: usize> AttemptLog<E, N> {
         }
     }
 
-    /// The `i`-th record kept, oldest first.
+    /// The `i`-th record kept, oldest first, with its attempt number; `None` past the end.
+    /// Indexing, `log[i]`, gives the record's [`AttemptOutcome`] alone, and panics past the end.
     pub fn get(&self, i: usize) -> Option<Attempt<'_, E>> {
         self.iter().nth(i)
     }
@@ -232,7 +233,7 @@ impl<'a, E, const N: usize> IntoIterator for &'a AttemptLog<E, N> {
 }
 
 /// The records an [`AttemptLog`] keeps, oldest first: from [`AttemptLog::iter`].
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Iter<'a, E> {
     /// The records from the oldest to the end of the ring, then those from its start.
     older: core::slice::Iter<'a, AttemptOutcome<E>>,
@@ -240,6 +241,18 @@ pub struct Iter<'a, E> {
     /// The numbers of the records at the front and at the back.
     front: u32,
     back: u32,
+}
+
+// By hand: the derive would ask `E: Clone`, and the iterator holds only references.
+impl<E> Clone for Iter<'_, E> {
+    fn clone(&self) -> Self {
+        Iter {
+            older: self.older.clone(),
+            newer: self.newer.clone(),
+            front: self.front,
+            back: self.back,
+        }
+    }
 }
 
 impl<'a, E> Iterator for Iter<'a, E> {

@@ -246,7 +246,8 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
 }
 
 /// The rules of a run, for an event loop to drive; [`call`](Self::call) and
-/// [`call_async`](Self::call_async) drive them the same way.
+/// [`call_async`](Self::call_async) follow the same rules, through the same judgement of each
+/// failed attempt.
 ///
 /// A super-loop that polls a sensor, never blocking (a timer interrupt or an RTIC task works the
 /// same way, keeping the [`Run`] between its invocations):
@@ -432,9 +433,9 @@ where
     /// it is logged: the delay to sleep and the hint (the hook has been called), or why the run
     /// stops. The retry budget is told of the failure.
     ///
-    /// [`failed`](Self::failed) logs the attempt at once. The drivers log it once the next
-    /// attempt has been made, so that its result can take the error's place in the outcome they
-    /// return (the log lives there too, and exists once); nothing reads the log in between.
+    /// The one judgement of every form: [`failed`](Self::failed) and the drivers each log the
+    /// attempt at once with what it answers, the drivers at one place of their own so that the
+    /// record is written inline in their log.
     #[inline]
     pub(crate) fn judge<E>(
         &mut self,

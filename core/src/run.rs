@@ -9,7 +9,7 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 /// [`Retry::failed`](crate::Retry::failed) and [`Retry::succeeded`](crate::Retry::succeeded).
 /// It borrows nothing, so an event loop can keep it in a static, a task's local resources or a
 /// state machine, between a timer's interrupts. [`call`](crate::Retry::call) and
-/// [`call_async`](crate::Retry::call_async) drive one the same way.
+/// [`call_async`](crate::Retry::call_async) keep the same state and follow the same rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 // The log first: its zeroed counts start the struct, and the records' storage (never cleared)
 // stays out of the way of the fields that are set.

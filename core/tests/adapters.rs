@@ -26,121 +26,46 @@ mod tokio_adapters {
         tokio::time::advance(Duration::from_millis(250)).await;
         assert_eq!(clock.now_ms(), 250);
     }
-}
 
-#[cfg(feature = "embassy-time")]
-#[test]
-fn embassy_clock_reads_embassy_time() {
-    use embedded_retry::{Clock, EmbassyClock};
+    /// A run can be spawned on a multi-threaded runtime: its future is `Send`, a timeout and a
+    /// deadline among the retry's parts, with a closure that returns a future of its own.
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_run_is_send_and_can_be_spawned() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicU32, Ordering};
 
-    let before = EmbassyClock.now_ms();
-    embassy_time::MockDriver::get().advance(embassy_time::Duration::from_millis(250));
-    assert_eq!(EmbassyClock.now_ms(), before + 250);
-}
+        use embedded_retry::{Jitter, Policy, Retry, TimedOut};
 
-#[cfg(feature = "log")]
-#[test]
-fn log_hook_logs_each_retry_as_a_warning() {
-    use std::sync::Mutex;
+        const POLICY: Policy<4> = Policy::builder()
+            .max_attempts(4)
+            .base_delay_ms(10)
+            .jitter(Jitter::None)
+            .build_or_panic();
 
-    use embedded_retry::{Jitter, LogHook, MockClock, Policy, Retry};
-
-    static LINES: Mutex<Vec<(log::Level, String)>> = Mutex::new(Vec::new());
-    struct Keep;
-    impl log::Log for Keep {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            let line = (record.level(), record.args().to_string());
-            LINES.lock().unwrap().push(line);
-        }
-        fn flush(&self) {}
+        let task = tokio::spawn(async {
+            let mut retry = Retry::without_jitter(POLICY)
+                .expect("no jitter")
+                .deadline_ms(TokioClock::new(), 1_000)
+                .attempt_timeout_ms(30);
+            let calls = Arc::new(AtomicU32::new(0));
+            let outcome = retry
+                .call_async(TokioSleep, move || {
+                    let calls = Arc::clone(&calls);
+                    async move {
+                        let call = calls.fetch_add(1, Ordering::Relaxed) + 1;
+                        if call < 3 {
+                            std::future::pending::<()>().await;
+                        }
+                        Ok::<u32, TimedOut>(call)
+                    }
+                })
+                .await;
+            (outcome.into_result(), tokio::time::Instant::now())
+        });
+        let start = tokio::time::Instant::now();
+        let (result, end) = task.await.expect("the task ran");
+        assert_eq!(result, Ok(3));
+        // Two attempts timed out after 30 ms each, with 10 and 20 ms slept after them.
+        assert_eq!(end - start, Duration::from_millis(30 + 10 + 30 + 20));
     }
-    log::set_logger(&Keep).unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
-
-    const POLICY: Policy = Policy::builder()
-        .base_delay_ms(5)
-        .jitter(Jitter::None)
-        .build_or_panic();
-    let clock = MockClock::<4>::new();
-    Retry::without_jitter(POLICY)
-        .unwrap()
-        .before_sleep(LogHook)
-        .call(&clock, || Err::<(), _>("busy"));
-    assert_eq!(
-        *LINES.lock().unwrap(),
-        [
-            (
-                log::Level::Warn,
-                "attempt 1 failed: \"busy\"; retrying in 5 ms".to_string()
-            ),
-            (
-                log::Level::Warn,
-                "attempt 2 failed: \"busy\"; retrying in 10 ms".to_string()
-            ),
-        ]
-    );
-}
-
-#[cfg(feature = "tracing")]
-#[test]
-fn tracing_hook_records_each_retry_as_a_warning_event_with_its_fields() {
-    use std::fmt::Write as _;
-    use std::sync::{Arc, Mutex};
-
-    use embedded_retry::{Jitter, MockClock, Policy, Retry, TracingHook};
-    use tracing::field::{Field, Visit};
-    use tracing::span::{Attributes, Id, Record};
-    use tracing::{Event, Level, Metadata, Subscriber};
-
-    /// Each event as its level and its fields, `name=value` in order.
-    #[derive(Clone, Default)]
-    struct Keep(Arc<Mutex<Vec<(Level, String)>>>);
-    struct Fields(String);
-    impl Visit for Fields {
-        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-            let _ = write!(self.0, "{}={value:?} ", field.name());
-        }
-    }
-    impl Subscriber for Keep {
-        fn enabled(&self, _: &Metadata<'_>) -> bool {
-            true
-        }
-        fn new_span(&self, _: &Attributes<'_>) -> Id {
-            Id::from_u64(1)
-        }
-        fn record(&self, _: &Id, _: &Record<'_>) {}
-        fn record_follows_from(&self, _: &Id, _: &Id) {}
-        fn event(&self, event: &Event<'_>) {
-            let mut fields = Fields(String::new());
-            event.record(&mut fields);
-            let line = (*event.metadata().level(), fields.0.trim_end().to_string());
-            self.0.lock().unwrap().push(line);
-        }
-        fn enter(&self, _: &Id) {}
-        fn exit(&self, _: &Id) {}
-    }
-
-    const POLICY: Policy = Policy::builder()
-        .max_attempts(2)
-        .base_delay_ms(5)
-        .jitter(Jitter::None)
-        .build_or_panic();
-    let keep = Keep::default();
-    tracing::subscriber::with_default(keep.clone(), || {
-        let clock = MockClock::<4>::new();
-        Retry::without_jitter(POLICY)
-            .unwrap()
-            .before_sleep(TracingHook)
-            .call(&clock, || Err::<(), _>("busy"));
-    });
-    assert_eq!(
-        *keep.0.lock().unwrap(),
-        [(
-            Level::WARN,
-            "message=attempt failed; retrying attempt=1 error=\"busy\" delay_ms=5".to_string()
-        )]
-    );
 }
