@@ -206,6 +206,32 @@ fn jitter_reaches_both_ends_of_its_range_at_the_cap() {
 }
 
 #[test]
+fn one_delay_for_retry_n_is_what_a_run_draws_at_retry_n() {
+    for jitter in [
+        Jitter::None,
+        Jitter::Equal,
+        Jitter::Full,
+        Jitter::Decorrelated,
+    ] {
+        let b = Backoff::new(100, 5000, Factor::TWO, jitter).unwrap();
+        for seed in 0..50 {
+            // A run's state draws retry after retry; the one-delay form is given the same
+            // generator, and the previous delay, at each retry.
+            let mut run_rng = XorShiftRng::seed_from_u64(seed);
+            let mut one_rng = XorShiftRng::seed_from_u64(seed);
+            let mut state = b.start();
+            let mut previous = b.base_ms();
+            for n in 1..=10 {
+                let from_run = state.next_delay_ms(&b, &mut run_rng);
+                let one = b.jittered_delay_ms(n, previous, &mut one_rng);
+                assert_eq!(one, from_run, "{jitter:?} seed {seed} retry {n}");
+                previous = one;
+            }
+        }
+    }
+}
+
+#[test]
 fn the_same_seed_gives_the_same_delays() {
     for jitter in [Jitter::Equal, Jitter::Full, Jitter::Decorrelated] {
         let b = Backoff::new(100, 60_000, Factor::TWO, jitter).unwrap();
