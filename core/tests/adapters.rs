@@ -69,3 +69,120 @@ mod tokio_adapters {
         assert_eq!(end - start, Duration::from_millis(30 + 10 + 30 + 20));
     }
 }
+
+#[cfg(feature = "embassy-time")]
+#[test]
+fn embassy_clock_reads_embassy_time() {
+    use embedded_retry::{Clock, EmbassyClock};
+
+    let before = EmbassyClock.now_ms();
+    embassy_time::MockDriver::get().advance(embassy_time::Duration::from_millis(250));
+    assert_eq!(EmbassyClock.now_ms(), before + 250);
+}
+
+#[cfg(feature = "log")]
+#[test]
+fn log_hook_logs_each_retry_as_a_warning() {
+    use std::sync::Mutex;
+
+    use embedded_retry::{Jitter, LogHook, MockClock, Policy, Retry};
+
+    static LINES: Mutex<Vec<(log::Level, String)>> = Mutex::new(Vec::new());
+    struct Keep;
+    impl log::Log for Keep {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let line = (record.level(), record.args().to_string());
+            LINES.lock().unwrap().push(line);
+        }
+        fn flush(&self) {}
+    }
+    log::set_logger(&Keep).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+
+    const POLICY: Policy = Policy::builder()
+        .base_delay_ms(5)
+        .jitter(Jitter::None)
+        .build_or_panic();
+    let clock = MockClock::<4>::new();
+    Retry::without_jitter(POLICY)
+        .unwrap()
+        .before_sleep(LogHook)
+        .call(&clock, || Err::<(), _>("busy"));
+    assert_eq!(
+        *LINES.lock().unwrap(),
+        [
+            (
+                log::Level::Warn,
+                "attempt 1 failed: \"busy\"; retrying in 5 ms".to_string()
+            ),
+            (
+                log::Level::Warn,
+                "attempt 2 failed: \"busy\"; retrying in 10 ms".to_string()
+            ),
+        ]
+    );
+}
+
+#[cfg(feature = "tracing")]
+#[test]
+fn tracing_hook_records_each_retry_as_a_warning_event_with_its_fields() {
+    use std::fmt::Write as _;
+    use std::sync::{Arc, Mutex};
+
+    use embedded_retry::{Jitter, MockClock, Policy, Retry, TracingHook};
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Level, Metadata, Subscriber};
+
+    /// Each event as its level and its fields, `name=value` in order.
+    #[derive(Clone, Default)]
+    struct Keep(Arc<Mutex<Vec<(Level, String)>>>);
+    struct Fields(String);
+    impl Visit for Fields {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, "{}={value:?} ", field.name());
+        }
+    }
+    impl Subscriber for Keep {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut fields = Fields(String::new());
+            event.record(&mut fields);
+            let line = (*event.metadata().level(), fields.0.trim_end().to_string());
+            self.0.lock().unwrap().push(line);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    const POLICY: Policy = Policy::builder()
+        .max_attempts(2)
+        .base_delay_ms(5)
+        .jitter(Jitter::None)
+        .build_or_panic();
+    let keep = Keep::default();
+    tracing::subscriber::with_default(keep.clone(), || {
+        let clock = MockClock::<4>::new();
+        Retry::without_jitter(POLICY)
+            .unwrap()
+            .before_sleep(TracingHook)
+            .call(&clock, || Err::<(), _>("busy"));
+    });
+    assert_eq!(
+        *keep.0.lock().unwrap(),
+        [(
+            Level::WARN,
+            "message=attempt failed; retrying attempt=1 error=\"busy\" delay_ms=5".to_string()
+        )]
+    );
+}
