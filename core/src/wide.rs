@@ -42,24 +42,25 @@ impl Wide {
         let (high, rest) = next_word(rest);
         let (low, rest) = next_word(rest);
         // milli / 1000 = whole + fraction * 2^-64, and a little more when `rest` is left over.
+        // Nothing is left over only when 125 divides the first remainder `r`: the value is then
+        // a multiple of 1/8, all of whose bits the mantissa keeps. So bits are dropped exactly
+        // when `rest` is not 0, whichever of them the mantissa cannot take.
         let fraction = (high as u64) << 32 | low as u64;
+        let dropped = rest != 0;
         if whole == 0 {
             // Below 1 (not a factor a schedule accepts, but still a number): at least 1/1000,
             // so the fraction has fewer than 10 leading zeros, which a third word fills.
             if fraction == 0 {
                 return Wide::from_int(0);
             }
-            let (extra, rest) = next_word(rest);
+            let (extra, _) = next_word(rest);
             let shift = fraction.leading_zeros();
             let mantissa = fraction << shift | (extra as u64) >> (32 - shift);
-            // `extra << shift` keeps the bits of `extra` the mantissa did not take.
-            let dropped = extra << shift != 0 || rest != 0;
             return Wide::rounded(mantissa, -64 - shift as i32, dropped);
         }
         // The whole part's bits lead; as many of the fraction's follow as fit.
         let width = 32 - whole.leading_zeros();
         let mantissa = (whole as u64) << (64 - width) | fraction >> width;
-        let dropped = fraction & ((1 << width) - 1) != 0 || rest != 0;
         Wide::rounded(mantissa, width as i32 - 64, dropped)
     }
 
@@ -242,6 +243,23 @@ mod tests {
         [999_999, 1_000_001, 4_294_967_295, 2_147_483_648]
             .into_iter()
             .for_each(check);
+    }
+
+    #[test]
+    fn zero_stays_zero() {
+        for zero in [Wide::from_int(0), Wide::from_milli(0)] {
+            assert_eq!(zero.floor_below(1), Some(0));
+            assert_eq!(zero.mul(Wide::from_milli(1500)).floor_below(1), Some(0));
+        }
+    }
+
+    #[test]
+    fn rounding_up_all_ones_carries_into_the_exponent() {
+        let carried = Wide::rounded(u64::MAX, -70, true);
+        assert_eq!(carried, Wide::from_u128_ceil(1 << 64, -70));
+        assert_eq!(carried.mantissa, 1 << 63);
+        assert_eq!(carried.exponent, -69);
+        assert_eq!(Wide::rounded(u64::MAX, -70, false).mantissa, u64::MAX);
     }
 
     #[test]

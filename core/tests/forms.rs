@@ -218,9 +218,11 @@ fn without_a_reset_a_success_leaves_the_schedule_where_it_was() {
     let mut run = retry.start();
     assert_eq!(retry.failed(&mut run, 1), Step::Sleep(10));
     assert_eq!(retry.failed(&mut run, 1), Step::Sleep(20));
+    assert_eq!(run.attempt(), 3);
     retry.succeeded(&mut run);
     assert_eq!(retry.failed(&mut run, 1), Step::Sleep(40));
     assert_eq!(run.log().total_attempts(), 4);
+    assert_eq!(run.attempt(), 5);
 }
 
 #[test]
