@@ -73,9 +73,9 @@ struct Sizes {
     /// The `embassy` firmware: the executor, embassy-time and its driver, and the async engine.
     embassy: Footprint,
     probes: Vec<Footprint>,
-    /// `Policy<8>`, one log record with a one-byte error, and the stack a run uses, as the
-    /// `checks` firmware measures them on the chip.
-    memory: [u64; 3],
+    /// `Policy<8>`, one log record with a one-byte error, an 8-record log of `u32` errors, and
+    /// the stack a run uses, as the `checks` and `stack` firmware measure them on the chip.
+    memory: [u64; 4],
 }
 
 fn measure(thumb: Thumb, board: Board) -> Result<Sizes, String> {
@@ -91,13 +91,15 @@ fn measure(thumb: Thumb, board: Board) -> Result<Sizes, String> {
         board.cpu,
         &build(thumb, board, "firmware-example", &[], "checks")?,
     )?;
-    let [policy, record] = checks
+    let [policy, record, log] = checks
         .lines
         .iter()
         .find_map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words[..] {
-                ["memory", "policy", p, "record", r] => Some([p.parse().ok()?, r.parse().ok()?]),
+                ["memory", "policy", p, "record", r, "log", l] => {
+                    Some([p.parse().ok()?, r.parse().ok()?, l.parse().ok()?])
+                }
                 _ => None,
             }
         })
@@ -128,7 +130,7 @@ fn measure(thumb: Thumb, board: Board) -> Result<Sizes, String> {
                 board.name
             )
         })?;
-    let memory = [policy, record, stack];
+    let memory = [policy, record, log, stack];
     let mut probes = Vec::new();
     for (_, features) in PROBES {
         probes.push(read(build(thumb, board, "probe", features, "probe")?)?);
@@ -197,6 +199,7 @@ pub fn report(thumb: Thumb) -> Result<(), String> {
     for (i, label) in [
         "`Policy<8>`",
         "one log record, `AttemptOutcome<E>` with a one-byte error",
+        "an 8-record log, `AttemptLog<u32, 8>`",
         "stack used by a retry run (painted)",
     ]
     .into_iter()
@@ -216,7 +219,8 @@ pub fn report(thumb: Thumb) -> Result<(), String> {
         .map(|&(key, feature, _)| {
             let bytes = match feature {
                 Some(feature) => engine_flash(&sizes[m0], probe_index(feature)?),
-                None => sizes[m0].memory[2],
+                // The stack, painted.
+                None => sizes[m0].memory[3],
             };
             Ok((key, bytes))
         })

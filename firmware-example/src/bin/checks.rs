@@ -5,8 +5,9 @@
 //! - `seq <jitter> <seed> <base> <cap> <factor‰> [d1, d2, ...]`: successive jittered delays;
 //! - `pow <base> <cap> <factor‰> <n> <delay>`: the unjittered delay before retry `n`;
 //! - `check <name> ok` or `check <name> FAILED`;
-//! - `memory policy <bytes> record <bytes>`: the size of a `Policy<8>` and of one log record
-//!   with a one-byte error (the `stack` binary measures the stack a run uses);
+//! - `memory policy <bytes> record <bytes> log <bytes>`: the size of a `Policy<8>`, of one log
+//!   record with a one-byte error, and of an 8-record log of `u32` errors (the `stack` binary
+//!   measures the stack a run uses);
 //! - finally `checks done: <vectors> vectors, <failed> failed`.
 //!
 //! Exits 0 when every rule held; the host also fails the run if a printed value differs from
@@ -84,9 +85,10 @@ fn main() -> ! {
     }
 
     defmt::println!(
-        "memory policy {=usize} record {=usize}",
+        "memory policy {=usize} record {=usize} log {=usize}",
         core::mem::size_of::<Policy<8>>(),
         core::mem::size_of::<embedded_retry::AttemptOutcome<Fault>>(),
+        core::mem::size_of::<embedded_retry::AttemptLog<u32, 8>>(),
     );
 
     let results = [
