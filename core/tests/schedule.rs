@@ -153,12 +153,7 @@ fn draw(b: &Backoff, seed: u64, count: usize) -> Vec<u32> {
 
 #[test]
 fn every_jitter_kind_stays_within_its_bounds_and_the_cap() {
-    for jitter in [
-        Jitter::None,
-        Jitter::Equal,
-        Jitter::Full,
-        Jitter::Decorrelated,
-    ] {
+    for jitter in Jitter::ALL {
         let b = Backoff::new(100, 5000, Factor::TWO, jitter).unwrap();
         for seed in 0..200 {
             let delays = draw(&b, seed, 12);
@@ -207,12 +202,7 @@ fn jitter_reaches_both_ends_of_its_range_at_the_cap() {
 
 #[test]
 fn one_delay_for_retry_n_is_what_a_run_draws_at_retry_n() {
-    for jitter in [
-        Jitter::None,
-        Jitter::Equal,
-        Jitter::Full,
-        Jitter::Decorrelated,
-    ] {
+    for jitter in Jitter::ALL {
         let b = Backoff::new(100, 5000, Factor::TWO, jitter).unwrap();
         for seed in 0..50 {
             // A run's state draws retry after retry; the one-delay form is given the same
