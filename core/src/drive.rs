@@ -74,11 +74,12 @@ where
     /// the future is first polled, so a deadline is measured from then. With
     /// [`attempt_timeout_ms`](Self::attempt_timeout_ms), each attempt races a timer on `delay`.
     ///
-    /// The future is `Send` when the retry's parts, `delay` and `op`'s futures are. To spawn it
-    /// on a multi-threaded runtime, pass a closure that returns a future owning what it uses
-    /// (`move || { let client = client.clone(); async move { .. } }`): the compiler cannot yet
-    /// prove `Send` for a future that borrows from an `async` closure. Nor can it in code
-    /// generic over the timeout's type `T`: spawn where the retry's type is named.
+    /// The future is `Send` when the retry's parts, the error type, `delay` and its futures, and
+    /// `op` and its futures are. To spawn it on a multi-threaded runtime, pass a closure that
+    /// returns a future owning what it uses (`move || { let client = client.clone(); async move
+    /// { .. } }`): the compiler cannot yet prove `Send` for a future that borrows from an `async`
+    /// closure. Nor can it in code generic over the timeout's type `T`: spawn where the retry's
+    /// type is named.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};

@@ -527,6 +527,32 @@ mod tests {
     }
 
     #[test]
+    fn an_iterator_clones_where_it_stands_whatever_the_error_type() {
+        /// An error that cannot be cloned, as many are.
+        #[derive(Debug, PartialEq)]
+        struct Unique(u8);
+        let mut log = AttemptLog::<Unique, 3>::new();
+        for error in 1..=5 {
+            log.record(AttemptOutcome::Retried {
+                error: Unique(error),
+                slept_ms: 1,
+                hint_ms: None,
+            });
+        }
+        // The ring has turned; each end moves before a clone.
+        let mut iter = log.iter();
+        assert_eq!(iter.next().map(|a| a.number), Some(3));
+        let copy = iter.clone();
+        let rest = [(4, Some(&Unique(4))), (5, Some(&Unique(5)))];
+        assert!(copy.map(|a| (a.number, a.error())).eq(rest));
+        assert!(iter.map(|a| (a.number, a.error())).eq(rest));
+        let mut iter = log.iter();
+        assert_eq!(iter.next_back().map(|a| a.number), Some(5));
+        assert!(iter.clone().rev().map(|a| a.number).eq([4, 3]));
+        assert!(iter.rev().map(|a| a.number).eq([4, 3]));
+    }
+
+    #[test]
     fn logs_are_equal_when_their_totals_and_kept_records_are() {
         // The same records and totals, the ring turned differently: [#3, #4] kept in order,
         // and kept as [#4, #3] with the oldest in the second place.
