@@ -224,10 +224,11 @@ impl defmt::Format for Backoff {
 }
 
 /// Where one run is in a [`Backoff`] schedule: how many delays it has drawn, and the last one
-/// (decorrelated jitter grows from it).
+/// (decorrelated jitter grows from the last delay drawn; the other kinds step from the last
+/// unjittered delay, so a power-of-two factor costs a shift).
 ///
 /// The schedule is passed to each call rather than borrowed, so a simulation can keep one
-/// small state per client beside one shared schedule.
+/// small state per client beside one shared schedule; pass the schedule that started it.
 ///
 /// ```
 /// use rand_core::SeedableRng;
@@ -268,14 +269,35 @@ impl BackoffState {
     /// Callers pass `None` only for schedules whose jitter is [`Jitter::None`].
     pub(crate) fn next<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: Option<&mut R>) -> u32 {
         self.retries = self.retries.saturating_add(1);
-        // One call of `delay_ms`, so that it is inlined and a `const` policy's schedule folds.
-        let capped = backoff.delay_ms(self.retries);
+        // Decorrelated jitter grows from the last delay drawn, and the unjittered schedule plays
+        // no part in it; for the other kinds `previous_ms` is the last unjittered delay.
+        let decorrelated = backoff.jitter == Jitter::Decorrelated && rng.is_some();
+        // A power-of-two factor steps from the last delay with a shift and a compare, which
+        // equals `delay_ms(retries)` (once capped the schedule stays capped, and below the cap
+        // no bit is lost); any other factor is computed afresh, as its rounding is from the base.
+        let capped = match backoff.factor_log2 {
+            _ if decorrelated => 0,
+            Some(_) if self.retries == 1 => self.previous_ms,
+            Some(shift) => grow(self.previous_ms, shift, backoff.cap_ms),
+            None => backoff.delay_ms(self.retries),
+        };
+        // One call of `jitter_of`, so that it is inlined and a `const` policy's schedule folds.
         let delay = match rng {
             Some(rng) => backoff.jitter_of(capped, self.previous_ms, rng),
             None => capped,
         };
-        self.previous_ms = delay;
+        self.previous_ms = if decorrelated { delay } else { capped };
         delay
+    }
+}
+
+/// `min(delay * 2^shift, cap)` for `delay <= cap`, with a shift and a compare.
+#[inline(always)]
+const fn grow(delay: u32, shift: u32, cap: u32) -> u32 {
+    if delay > cap >> shift {
+        cap
+    } else {
+        delay << shift
     }
 }
 

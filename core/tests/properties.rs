@@ -163,6 +163,27 @@ proptest! {
     }
 
     #[test]
+    fn a_run_draws_what_one_delay_for_retry_n_gives(
+        (base, cap) in (millis(), millis()).prop_map(|(a, b)| (a.min(b), a.max(b))),
+        // Powers of two step from the last delay; the others are computed afresh.
+        milli in prop_oneof![factor_milli(), (0u32..=22).prop_map(|shift| 1000 << shift)],
+        jitter in jitter(),
+        seed in any::<u64>(),
+    ) {
+        let b = Backoff::new(base, cap, Factor::from_milli(milli), jitter).unwrap();
+        let mut run_rng = XorShiftRng::seed_from_u64(seed);
+        let mut one_rng = XorShiftRng::seed_from_u64(seed);
+        let mut state = b.start();
+        let mut previous = b.base_ms();
+        // 40 retries: a power-of-two factor reaches any cap from any base by then.
+        for n in 1..=40 {
+            let one = b.jittered_delay_ms(n, previous, &mut one_rng);
+            prop_assert_eq!(state.next_delay_ms(&b, &mut run_rng), one, "retry {}", n);
+            previous = one;
+        }
+    }
+
+    #[test]
     fn the_same_seed_gives_the_same_sequence(b in schedule(), seed in any::<u64>()) {
         let draw = || {
             let mut rng = XorShiftRng::seed_from_u64(seed);

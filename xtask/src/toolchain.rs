@@ -102,7 +102,7 @@ fn rustup_has_targets() -> bool {
         .all(|t| installed.lines().any(|line| line.trim() == *t))
 }
 
-/// Whether Debian's rustc is there and new enough (1.88, as heapless needs).
+/// Whether Debian's rustc is there and new enough for the core (its `rust-version`, 1.95).
 fn debian_rust_is_recent() -> bool {
     if !Path::new(DEBIAN_CARGO).exists() {
         return false;
@@ -117,7 +117,7 @@ fn debian_rust_is_recent() -> bool {
         .nth(1)
         .and_then(|v| v.split('.').nth(1))
         .and_then(|m| m.parse::<u32>().ok());
-    minor.is_some_and(|m| m >= 88)
+    minor.is_some_and(|m| m >= 95)
 }
 
 fn on_path(program: &str) -> bool {
