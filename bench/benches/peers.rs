@@ -100,8 +100,9 @@ fn flaky() -> impl FnMut() -> Result<u32, &'static str> {
 }
 
 /// `op` as a closure of its own type, so that a run calling it is its own instance of
-/// `Retry::call`, as each call site in a program is: two benchmarks of one instance would share
-/// its code, and how the optimiser treats it would depend on how many there are.
+/// `Retry::call`, as each call site in a program is: two benchmarks of one instance share its
+/// code, and what the optimiser does with it then depends on both (the run that reads only the
+/// total took twice as long).
 fn own_call_site<T, E>(mut op: impl FnMut() -> Result<T, E>) -> impl FnMut() -> Result<T, E> {
     move || op()
 }
