@@ -269,14 +269,13 @@ impl BackoffState {
     /// Callers pass `None` only for schedules whose jitter is [`Jitter::None`].
     pub(crate) fn next<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: Option<&mut R>) -> u32 {
         self.retries = self.retries.saturating_add(1);
-        // Decorrelated jitter grows from the last delay drawn, and the unjittered schedule plays
-        // no part in it; for the other kinds `previous_ms` is the last unjittered delay.
-        let decorrelated = backoff.jitter == Jitter::Decorrelated && rng.is_some();
+        // Decorrelated jitter grows from the last delay drawn, and the unjittered delay plays no
+        // part in it; for the other kinds `previous_ms` is the last unjittered delay.
+        let decorrelated = backoff.jitter == Jitter::Decorrelated;
         // A power-of-two factor steps from the last delay with a shift and a compare, which
         // equals `delay_ms(retries)` (once capped the schedule stays capped, and below the cap
         // no bit is lost); any other factor is computed afresh, as its rounding is from the base.
         let capped = match backoff.factor_log2 {
-            _ if decorrelated => 0,
             Some(_) if self.retries == 1 => self.previous_ms,
             Some(shift) => grow(self.previous_ms, shift, backoff.cap_ms),
             None => backoff.delay_ms(self.retries),
