@@ -201,10 +201,10 @@ const fn shifted_delay(base: u32, cap: u32, shift: u32, exponent: u32) -> u32 {
     }
     // Both below 32, so the product fits.
     let bits = shift * exponent;
-    if bits >= 32 || base > cap >> bits {
+    if bits >= 32 {
         cap
     } else {
-        base << bits
+        grow(base, bits, cap)
     }
 }
 
@@ -290,7 +290,7 @@ impl BackoffState {
     }
 }
 
-/// `min(delay * 2^shift, cap)` for `delay <= cap`, with a shift and a compare.
+/// `min(delay * 2^shift, cap)` for `delay <= cap` and `shift < 32`, with a shift and a compare.
 #[inline(always)]
 const fn grow(delay: u32, shift: u32, cap: u32) -> u32 {
     if delay > cap >> shift {
