@@ -105,16 +105,18 @@ impl<R: Rng, const N: usize> Retry<R, N> {
 }
 
 impl<const N: usize> Retry<NoRng, N> {
-    /// A retry with no random number generator, for a policy without jitter.
+    /// A retry with no random number generator, for a policy without jitter. Its type is
+    /// `Retry<stand_in::NoRng, N>`, the name to give a field that keeps it.
     ///
     /// For a `const` policy the check can also run at compile time:
     /// `const _: () = assert!(!POLICY.backoff().jitter().needs_rng());`
     ///
     /// ```
+    /// use embedded_retry::stand_in::NoRng;
     /// use embedded_retry::{Jitter, Policy, PolicyError, Retry};
     ///
-    /// let plain: Policy = Policy::builder().jitter(Jitter::None).build_or_panic();
-    /// assert!(Retry::without_jitter(plain).is_ok());
+    /// let plain: Policy<4> = Policy::builder().jitter(Jitter::None).build_or_panic();
+    /// let kept: Retry<NoRng, 4> = Retry::without_jitter(plain).unwrap();
     ///
     /// let jittered: Policy = Policy::builder().jitter(Jitter::Full).build_or_panic();
     /// assert_eq!(
