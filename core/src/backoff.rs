@@ -155,7 +155,8 @@ impl Backoff {
         self.jitter_of(self.delay_ms(n), previous_ms, rng)
     }
 
-    /// `capped`, a delay from [`delay_ms`](Self::delay_ms), with this schedule's jitter.
+    /// `capped`, the unjittered delay for the retry (`delay_ms(n)`), with this schedule's jitter;
+    /// decorrelated jitter ignores it and grows from `previous_ms`.
     #[inline]
     fn jitter_of<R: Rng + ?Sized>(&self, capped: u32, previous_ms: u32, rng: &mut R) -> u32 {
         match self.jitter {
@@ -223,12 +224,12 @@ impl defmt::Format for Backoff {
     }
 }
 
-/// Where one run is in a [`Backoff`] schedule: how many delays it has drawn, and the last one
-/// (decorrelated jitter grows from the last delay drawn; the other kinds step from the last
-/// unjittered delay, so a power-of-two factor costs a shift).
+/// Where one run is in a [`Backoff`] schedule: how many delays it has drawn, and the delay it
+/// steps from (the last delay drawn, for decorrelated jitter; the last unjittered delay for the
+/// other kinds, so that a power-of-two factor costs a shift).
 ///
 /// The schedule is passed to each call rather than borrowed, so a simulation can keep one
-/// small state per client beside one shared schedule; pass the schedule that started it.
+/// small state per client beside one shared schedule.
 ///
 /// ```
 /// use rand_core::SeedableRng;
@@ -257,7 +258,9 @@ impl BackoffState {
         self.retries
     }
 
-    /// The delay before the next retry, with the schedule's jitter drawn from `rng`.
+    /// The delay before the next retry, with the schedule's jitter drawn from `rng`. `backoff`
+    /// is the schedule that [`start`](Backoff::start)ed this state: the next delay steps from the
+    /// last.
     ///
     /// `rng` is not used when the schedule has no jitter; a caller with no generator at all
     /// can use [`Backoff::delay_ms`], which needs neither state nor generator.
@@ -303,6 +306,35 @@ const fn grow(delay: u32, shift: u32, cap: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_steps_to_what_the_general_arithmetic_gives() {
+        // Edges of the step: base 0, base at the cap, a cap one above and one below a power of
+        // two times the base, and the widest cap; checked against the 64-bit-mantissa form,
+        // which shares no code with the step.
+        let edges = [0, 1, 3, 5, 100, 0x8000_0000, u32::MAX - 1, u32::MAX];
+        for shift in [0, 1, 2, 5, 22] {
+            for base in edges {
+                let mut caps = [base, base.saturating_add(1), u32::MAX].to_vec();
+                for k in 1..32 {
+                    if let Some(exact) = base.checked_shl(k).filter(|&d| d >> k == base) {
+                        caps.extend([exact.saturating_sub(1), exact, exact.saturating_add(1)]);
+                    }
+                }
+                for cap in caps.into_iter().filter(|&cap| cap >= base) {
+                    let factor = Factor::from_milli(1000 << shift);
+                    let b = Backoff::new(base, cap, factor, Jitter::None).unwrap();
+                    let mut state = b.start();
+                    for n in 1..=40 {
+                        let stepped = state.next::<crate::stand_in::NoRng>(&b, None);
+                        // `delay_ms` answers 0 for base 0 before any arithmetic.
+                        let general = if base == 0 { 0 } else { b.wide_delay_ms(n) };
+                        assert_eq!(stepped, general, "{base} {cap} 2^{shift} #{n}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn shifts_agree_with_the_general_arithmetic_for_powers_of_two() {

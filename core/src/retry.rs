@@ -371,7 +371,8 @@ where
 
     /// The attempt `run` is on failed with `error`: how long to sleep before the next one, or
     /// why the run is over (with the error handed back). The attempt is logged either way, and
-    /// the hook is called before any sleep is answered.
+    /// the hook is called before any sleep is answered. `run` is one this retry
+    /// [`start`](Self::start)ed: its schedule steps from its last delay.
     pub fn failed<E>(&mut self, run: &mut Run<E, N>, error: E) -> Step<E>
     where
         P: RetryOn<E>,

@@ -164,7 +164,13 @@ proptest! {
 
     #[test]
     fn a_run_draws_what_one_delay_for_retry_n_gives(
-        (base, cap) in (millis(), millis()).prop_map(|(a, b)| (a.min(b), a.max(b))),
+        // Besides any two, the edges: base 0, base at the cap, and the widest cap.
+        (base, cap) in prop_oneof![
+            (millis(), millis()).prop_map(|(a, b)| (a.min(b), a.max(b))),
+            millis().prop_map(|a| (0, a)),
+            millis().prop_map(|a| (a, a)),
+            millis().prop_map(|a| (a, u32::MAX)),
+        ],
         // Powers of two step from the last delay; the others are computed afresh.
         milli in prop_oneof![factor_milli(), (0u32..=22).prop_map(|shift| 1000 << shift)],
         jitter in jitter(),
@@ -175,7 +181,9 @@ proptest! {
         let mut one_rng = XorShiftRng::seed_from_u64(seed);
         let mut state = b.start();
         let mut previous = b.base_ms();
-        // 40 retries: a power-of-two factor reaches any cap from any base by then.
+        // 40 retries: past the cap for any power-of-two factor above 1 and base above 0. The
+        // one-delay form's closed form ends with the step the run takes; the unit tests in
+        // `backoff.rs` check both against the general arithmetic, which shares no code with it.
         for n in 1..=40 {
             let one = b.jittered_delay_ms(n, previous, &mut one_rng);
             prop_assert_eq!(state.next_delay_ms(&b, &mut run_rng), one, "retry {}", n);
