@@ -99,10 +99,10 @@ fn flaky() -> impl FnMut() -> Result<u32, &'static str> {
     }
 }
 
-/// `op` as a closure of its own type, so that a run calling it is its own instance of
-/// `Retry::call`, as each call site in a program is: two benchmarks of one instance share its
-/// code, and what the optimiser does with it then depends on both (the run that reads only the
-/// total took twice as long).
+/// `op` as a closure of its own type, so that `Retry::call` is compiled for it apart, as it is
+/// for each operation in a program: two benchmarks calling one compiled `call` share its code,
+/// and what the optimiser does with it then depends on both (the run that reads only the total
+/// took twice as long).
 fn own_call_site<T, E>(mut op: impl FnMut() -> Result<T, E>) -> impl FnMut() -> Result<T, E> {
     move || op()
 }
@@ -192,7 +192,7 @@ fn run_of_five(c: &mut Criterion, jitter: bool) {
     // `embedded-retry` reads only the outcome's total, as a caller of `into_result` reads only
     // the result, and the optimiser drops the log's records, which nothing reads;
     // `embedded-retry-log-read` keeps the whole outcome, so every record is written: what a
-    // caller that reads the log pays. Each is a call site of its own.
+    // caller that reads the log pays. Each has an operation of its own type.
     if jitter {
         let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(7));
         group.bench_function("embedded-retry", |b| {
