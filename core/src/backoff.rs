@@ -53,13 +53,14 @@ impl Backoff {
         if factor.milli() < Factor::ONE.milli() {
             return Err(PolicyError::FactorBelowOne { factor });
         }
+        let factor_wide = Wide::from_milli(factor.milli());
         Ok(Backoff {
             base_ms,
             cap_ms,
             factor,
             base_wide: Wide::from_int(base_ms),
-            factor_wide: Wide::from_milli(factor.milli()),
-            factor_log2: power_of_two_log2(factor.milli()),
+            factor_wide,
+            factor_log2: factor_wide.power_of_two_log2(),
             jitter,
         })
     }
@@ -122,25 +123,27 @@ impl Backoff {
 
     /// [`delay_ms`](Self::delay_ms) for any factor, with 64-bit-mantissa arithmetic.
     const fn wide_delay_ms(&self, n: u32) -> u32 {
-        let mut acc = self.base_wide;
-        let mut power = self.factor_wide;
-        // Square-and-multiply over the bits of the exponent: at most 32 rounds.
+        let (mut acc, mut power) = (self.base_wide, self.factor_wide);
+        // Square-and-multiply over the bits of the exponent: at most 32 rounds. Each value
+        // multiplied is at least 1 and below 2^32 (the cap, or the factor), which keeps every
+        // exponent far from overflow. Once the power reaches the cap with bits of the exponent
+        // left, the delay is the cap: the rest multiplies it by at least 1.
         let mut exponent = n.saturating_sub(1);
-        while exponent != 0 {
+        loop {
             if exponent & 1 == 1 {
                 acc = acc.mul(power);
-                if acc.floor_below(self.cap_ms).is_none() {
-                    return self.cap_ms;
-                }
             }
             exponent >>= 1;
-            if exponent != 0 {
-                power = power.mul(power);
+            let Some(delay) = acc.floor_below(self.cap_ms) else {
+                return self.cap_ms;
+            };
+            if exponent == 0 {
+                return delay;
             }
-        }
-        match acc.floor_below(self.cap_ms) {
-            Some(delay) => delay,
-            None => self.cap_ms,
+            power = power.mul(power);
+            if power.floor_below(self.cap_ms).is_none() {
+                return self.cap_ms;
+            }
         }
     }
 
@@ -179,16 +182,6 @@ impl Backoff {
             retries: 0,
             previous_ms: self.base_ms,
         }
-    }
-}
-
-/// `Some(s)` when `milli / 1000 == 2^s`.
-const fn power_of_two_log2(milli: u32) -> Option<u32> {
-    let (whole, rest) = crate::wide::div_rem_1000(milli);
-    if rest == 0 && whole.is_power_of_two() {
-        Some(whole.trailing_zeros())
-    } else {
-        None
     }
 }
 
@@ -337,6 +330,22 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_factors_and_retries_reach_the_cap_without_overflow() {
+        // Tests build with overflow checks, so an exponent that overflowed would panic here.
+        const FACTORS: [u32; 7] = [1001, 1100, 1500, 999_999, 1_000_001, u32::MAX - 1, u32::MAX];
+        const SCHEDULES: [(u32, u32); 5] = [(1, 1), (1, 2), (1, 1000), (7, u32::MAX), (9, 9)];
+        const RETRIES: [u32; 9] = [0, 1, 2, 3, 32, 33, 100_000, u32::MAX - 1, u32::MAX];
+        for milli in FACTORS {
+            for (base, cap) in SCHEDULES {
+                let b = Backoff::new(base, cap, Factor::from_milli(milli), Jitter::None).unwrap();
+                let delays = RETRIES.map(|n| b.delay_ms(n));
+                assert!(delays.is_sorted(), "{milli} {base} {cap}: {delays:?}");
+                assert_eq!(delays[8], cap, "{milli} {base} {cap}");
+            }
+        }
+    }
+
+    #[test]
     fn shifts_agree_with_the_general_arithmetic_for_powers_of_two() {
         for whole in [1, 2, 4, 8, 64, 1024, 4096] {
             for (base, cap) in [
@@ -356,8 +365,13 @@ mod tests {
                 }
             }
         }
-        assert_eq!(power_of_two_log2(1500), None);
-        assert_eq!(power_of_two_log2(3000), None);
-        assert_eq!(power_of_two_log2(2000), Some(1));
+        let log2 = |milli| Wide::from_milli(milli).power_of_two_log2();
+        assert_eq!(log2(1500), None);
+        assert_eq!(log2(3000), None);
+        assert_eq!(log2(2000), Some(1));
+        assert_eq!(log2(1000), Some(0));
+        assert_eq!(log2(4_096_000), Some(12));
+        assert_eq!(log2(500), None);
+        assert_eq!(log2(1001), None);
     }
 }

@@ -19,49 +19,54 @@ impl Wide {
                 exponent: -64,
             };
         }
-        let shift = 32 + value.leading_zeros();
-        Wide {
-            mantissa: (value as u64) << shift,
-            exponent: -(shift as i32),
+        // Shifted until the top bit is set: a loop rather than `leading_zeros`, which on a
+        // Cortex-M0 (no count-leading-zeros instruction) links a routine longer than the loop.
+        // It runs once per schedule, when it is built (at compile time for a `const` one).
+        let (mut mantissa, mut exponent) = (value as u64, 0);
+        while mantissa >> 63 == 0 {
+            mantissa <<= 1;
+            exponent -= 1;
         }
+        Wide { mantissa, exponent }
     }
 
     /// `milli / 1000`, rounded up to 64 significant bits.
     ///
-    /// Long division by 1000 in 32-bit steps, each with 32-bit operations only, so that no
-    /// 64-bit division (a long routine on a Cortex-M0) is needed.
+    /// Binary long division, one quotient bit a step, with a remainder below 1000: 32-bit
+    /// compares and subtractions only, and no division routine (a long one on a Cortex-M0).
+    /// It runs once per schedule, when it is built (at compile time for a `const` one).
     pub(crate) const fn from_milli(milli: u32) -> Self {
-        // A remainder `r < 1000`, shifted up 32 bits and divided by 1000: as
-        // 2^32 = 1000 * 4_294_967 + 296, that is `r * 4_294_967 + (r * 296) / 1000` (below
-        // 2^32), with `(r * 296) % 1000` left over.
-        const fn next_word(rest: u32) -> (u32, u32) {
-            let (quotient, remainder) = div_rem_1000(rest * 296);
-            (rest * 4_294_967 + quotient, remainder)
+        if milli == 0 {
+            return Wide::from_int(0);
         }
-        let (whole, rest) = div_rem_1000(milli);
-        let (high, rest) = next_word(rest);
-        let (low, rest) = next_word(rest);
-        // milli / 1000 = whole + fraction * 2^-64, and a little more when `rest` is left over.
-        // Nothing is left over only when 125 divides the first remainder `r`: the value is then
-        // a multiple of 1/8, all of whose bits the mantissa keeps. So bits are dropped exactly
-        // when `rest` is not 0, whichever of them the mantissa cannot take.
-        let fraction = (high as u64) << 32 | low as u64;
-        let dropped = rest != 0;
-        if whole == 0 {
-            // Below 1 (not a factor a schedule accepts, but still a number): at least 1/1000,
-            // so the fraction has fewer than 10 leading zeros, which a third word fills.
-            if fraction == 0 {
-                return Wide::from_int(0);
+        // After `steps` steps, `quotient` is `milli * 2^(steps - 32) / 1000` rounded down and
+        // `remainder` what is left over: the value is `quotient * 2^(32 - steps)` and a little
+        // more when `remainder` is not 0. Steps go on until the quotient has 64 bits; from the
+        // 33rd on, the dividend's bits are zeros.
+        let (mut dividend, mut quotient, mut remainder, mut steps) = (milli, 0u64, 0u32, 0);
+        while quotient >> 63 == 0 {
+            remainder = remainder << 1 | dividend >> 31;
+            dividend <<= 1;
+            let bit = remainder >= 1000;
+            if bit {
+                remainder -= 1000;
             }
-            let (extra, _) = next_word(rest);
-            let shift = fraction.leading_zeros();
-            let mantissa = fraction << shift | (extra as u64) >> (32 - shift);
-            return Wide::rounded(mantissa, -64 - shift as i32, dropped);
+            quotient = quotient << 1 | bit as u64;
+            steps += 1;
         }
-        // The whole part's bits lead; as many of the fraction's follow as fit.
-        let width = 32 - whole.leading_zeros();
-        let mantissa = (whole as u64) << (64 - width) | fraction >> width;
-        Wide::rounded(mantissa, width as i32 - 64, dropped)
+        Wide::rounded(quotient, 32 - steps, remainder != 0)
+    }
+
+    /// `Some(s)` when the value is exactly `2^s` with `s >= 0`.
+    ///
+    /// A mantissa of exactly 2^63 is a power of two, or a rounding carry from just below one;
+    /// a quotient of thousandths is never that close to a power of two without being one.
+    pub(crate) const fn power_of_two_log2(self) -> Option<u32> {
+        if self.mantissa == 1 << 63 && self.exponent >= -63 {
+            Some((self.exponent + 63) as u32)
+        } else {
+            None
+        }
     }
 
     /// `mantissa * 2^exponent`, plus one unit in the last place when bits were `dropped`.
@@ -71,62 +76,57 @@ impl Wide {
             // Rounding carried out of 64 bits: the value is exactly 2^64 * 2^exponent.
             None => Wide {
                 mantissa: 1 << 63,
-                exponent: exponent.saturating_add(1),
+                exponent: exponent + 1,
             },
         }
     }
 
-    /// `self * other`, rounded up. The exponent saturates, so a huge power stays huge instead
-    /// of wrapping.
+    /// `self * other`, rounded up. The exponents must be far from `i32`'s ends: the schedule
+    /// multiplies only values at least 1 and below 2^32.
     ///
-    /// The 128-bit product is assembled from four 32-bit products, and since both mantissas
-    /// are normalised it lies in `[2^126, 2^128)`: one compare normalises it. No 128-bit
-    /// arithmetic, which a Cortex-M0 would do in long library routines.
+    /// The 128-bit product is assembled in 32-bit words from four 32-bit products, each step
+    /// a product plus words that cannot overflow 64 bits (`(2^32-1)^2 + 2 * (2^32-1)` is
+    /// `2^64 - 1`), so no carry needs a test. Since both mantissas are normalised the product
+    /// lies in `[2^126, 2^128)`: one compare normalises it. No 128-bit arithmetic, which a
+    /// Cortex-M0 would do in long library routines.
     pub(crate) const fn mul(self, other: Wide) -> Self {
-        const LOW: u64 = 0xFFFF_FFFF;
-        let (a1, a0) = (self.mantissa >> 32, self.mantissa & LOW);
-        let (b1, b0) = (other.mantissa >> 32, other.mantissa & LOW);
-        let (middle, middle_carry) = (a1 * b0).overflowing_add(a0 * b1);
-        let (low, low_carry) = (a0 * b0).overflowing_add(middle << 32);
-        // Cannot overflow: the whole product is below 2^128.
-        let high = (a1 * b1)
-            .wrapping_add(middle >> 32)
-            .wrapping_add((middle_carry as u64) << 32)
-            .wrapping_add(low_carry as u64);
-        let (mantissa, dropped, shift) = if high >> 63 == 1 {
-            (high, low != 0, 64)
+        const fn mul_add(x: u32, y: u32, add: u32, add2: u32) -> (u32, u32) {
+            let wide = x as u64 * y as u64 + add as u64 + add2 as u64;
+            (wide as u32, (wide >> 32) as u32)
+        }
+        let (a1, a0) = ((self.mantissa >> 32) as u32, self.mantissa as u32);
+        let (b1, b0) = ((other.mantissa >> 32) as u32, other.mantissa as u32);
+        let (w0, carry) = mul_add(a0, b0, 0, 0);
+        let (middle_low, middle_high) = mul_add(a1, b0, carry, 0);
+        let (w1, carry) = mul_add(a0, b1, middle_low, 0);
+        let (w2, w3) = mul_add(a1, b1, middle_high, carry);
+        let (high, rest, shift) = if w3 >> 31 == 1 {
+            ((w3 as u64) << 32 | w2 as u64, w1 | w0, 64)
         } else {
-            ((high << 1) | (low >> 63), low << 1 != 0, 63)
+            let high = (w3 as u64) << 33 | (w2 as u64) << 1 | (w1 >> 31) as u64;
+            (high, w1 << 1 | w0, 63)
         };
-        let exponent = self.exponent.saturating_add(other.exponent);
-        Wide::rounded(mantissa, exponent.saturating_add(shift), dropped)
+        Wide::rounded(high, self.exponent + other.exponent + shift, rest != 0)
     }
 
     /// The value rounded down, if it is below `limit`; `None` when it is `limit` or more.
+    ///
+    /// In 32-bit operations: a value below 2^32 has its whole part in the mantissa's high word.
     pub(crate) const fn floor_below(self, limit: u32) -> Option<u32> {
-        // Exponent 0 or more: the value is at least 2^63, above any u32.
-        if self.exponent >= 0 {
-            return None;
-        }
+        let high = (self.mantissa >> 32) as u32;
         let floor = if self.exponent <= -64 {
             0
+        } else if self.exponent <= -32 {
+            high >> (-32 - self.exponent)
+        } else if high == 0 {
+            // Zero, whose exponent a product moves.
+            0
         } else {
-            self.mantissa >> -self.exponent
+            // A mantissa of at least 2^63 times 2^-31 or more: at least 2^32, above any u32.
+            return None;
         };
-        if floor >= limit as u64 {
-            None
-        } else {
-            Some(floor as u32)
-        }
+        if floor >= limit { None } else { Some(floor) }
     }
-}
-
-/// `x / 1000` and `x % 1000`, by a multiply and a shift: a Cortex-M0 has no divider, and
-/// the division routine it would link is larger than this. The quotient is exact for every
-/// `u32`, since 274 877 907 is 2^38 / 1000 rounded up by less than 2^(38 - 32) / 1000.
-pub(crate) const fn div_rem_1000(x: u32) -> (u32, u32) {
-    let quotient = ((x as u64 * 274_877_907) >> 38) as u32;
-    (quotient, x - quotient * 1000)
 }
 
 #[cfg(test)]
@@ -156,17 +156,8 @@ mod tests {
     }
 
     #[test]
-    fn division_by_1000_is_exact_for_every_u32() {
-        // Every value near a multiple of 1000 at the ends, and a stride through the rest.
-        let ends = (0..3_000_000).chain(u32::MAX - 3_000_000..=u32::MAX);
-        for x in ends.chain((0..=u32::MAX).step_by(997)) {
-            assert_eq!(div_rem_1000(x), (x / 1000, x % 1000), "{x}");
-        }
-    }
-
-    #[test]
     fn whole_numbers_are_exact() {
-        for v in [1, 2, 3, 1000, u32::MAX] {
+        for v in [1, 2, 3, 1000, 1 << 31, 3 << 30, u32::MAX - 1, u32::MAX] {
             assert_eq!(
                 Wide::from_int(v).floor_below(u32::MAX),
                 Some(v).filter(|&v| v < u32::MAX)
@@ -195,8 +186,17 @@ mod tests {
         // A spread of mantissas, including the extremes, against u128 arithmetic.
         let mut mantissas = [0u64; 128];
         mantissas[..4].copy_from_slice(&[1 << 63, u64::MAX, (1 << 63) | 1, u64::MAX - 1]);
+        // Two pairs whose product's low words are equal (a product of 2^127 or more), or the
+        // second twice the first (below 2^127): whether bits were dropped is then the OR of the
+        // words, not their XOR.
+        mantissas[4..8].copy_from_slice(&[
+            0x9027_C4D1_C386_BBC5,
+            0xF58D_5A8D_EB5C_4619,
+            0x87D4_BEDC_5143_1193,
+            0xCB04_D459_7904_3818,
+        ]);
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        for m in &mut mantissas[4..] {
+        for m in &mut mantissas[8..] {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
@@ -252,6 +252,9 @@ mod tests {
         for zero in [Wide::from_int(0), Wide::from_milli(0)] {
             assert_eq!(zero.floor_below(1), Some(0));
             assert_eq!(zero.mul(Wide::from_milli(1500)).floor_below(1), Some(0));
+            // A product moves zero's exponent; it is zero all the same.
+            let big = Wide::from_milli(u32::MAX);
+            assert_eq!(zero.mul(big).mul(big).mul(big).floor_below(1), Some(0));
         }
     }
 
@@ -262,16 +265,5 @@ mod tests {
         assert_eq!(carried.mantissa, 1 << 63);
         assert_eq!(carried.exponent, -69);
         assert_eq!(Wide::rounded(u64::MAX, -70, false).mantissa, u64::MAX);
-    }
-
-    #[test]
-    fn huge_values_saturate_instead_of_wrapping() {
-        let mut v = Wide::from_milli(u32::MAX);
-        for _ in 0..40 {
-            v = v.mul(v);
-        }
-        assert_eq!(v.exponent, i32::MAX);
-        assert_eq!(v.floor_below(u32::MAX), None);
-        assert_eq!(v.floor_below(0), None);
     }
 }
