@@ -25,9 +25,8 @@ pub struct Backoff {
     base_ms: u32,
     cap_ms: u32,
     factor: Factor,
-    /// `base_ms` and `factor` with a 64-bit mantissa, computed once (at compile time for a
-    /// `const` policy) so that no delay needs a division or a normalisation.
-    base_wide: Wide,
+    /// `factor` with a 64-bit mantissa, computed once (at compile time for a `const` policy)
+    /// so that no delay needs a division.
     factor_wide: Wide,
     /// `Some(s)` when the factor is `2^s` (1, 2, 4, ...): such delays need only shifts, and a
     /// `const` policy with one leaves the general arithmetic out of the firmware.
@@ -58,7 +57,6 @@ impl Backoff {
             base_ms,
             cap_ms,
             factor,
-            base_wide: Wide::from_int(base_ms),
             factor_wide,
             factor_log2: factor_wide.power_of_two_log2(),
             jitter,
@@ -123,7 +121,7 @@ impl Backoff {
 
     /// [`delay_ms`](Self::delay_ms) for any factor, with 64-bit-mantissa arithmetic.
     const fn wide_delay_ms(&self, n: u32) -> u32 {
-        let (mut acc, mut power) = (self.base_wide, self.factor_wide);
+        let (mut acc, mut power) = (Wide::from_int(self.base_ms), self.factor_wide);
         // Square-and-multiply over the bits of the exponent: at most 32 rounds. Each value
         // multiplied is at least 1 and below 2^32 (the cap, or the factor), which keeps every
         // exponent far from overflow. Once the power reaches the cap with bits of the exponent

@@ -21,7 +21,6 @@ impl Wide {
         }
         // Shifted until the top bit is set: a loop rather than `leading_zeros`, which on a
         // Cortex-M0 (no count-leading-zeros instruction) links a routine longer than the loop.
-        // It runs once per schedule, when it is built (at compile time for a `const` one).
         let (mut mantissa, mut exponent) = (value as u64, 0);
         while mantissa >> 63 == 0 {
             mantissa <<= 1;
