@@ -160,17 +160,24 @@ impl Backoff {
     /// decorrelated jitter ignores it and grows from `previous_ms`.
     #[inline]
     fn jitter_of<R: Rng + ?Sized>(&self, capped: u32, previous_ms: u32, rng: &mut R) -> u32 {
-        match self.jitter {
-            Jitter::None => capped,
-            Jitter::Equal => capped.saturating_sub(uniform_inclusive(rng, 0, capped / 2)),
-            Jitter::Full => uniform_inclusive(rng, 0, capped),
-            Jitter::Decorrelated => {
-                // Three additions, not a multiply: no overflow check to link on a Cortex-M0.
-                let high = previous_ms
+        // One draw from the kind's range, at one call: a policy built at run time links one.
+        let (low, high) = match self.jitter {
+            Jitter::None => return capped,
+            Jitter::Equal => (0, capped / 2),
+            Jitter::Full => (0, capped),
+            // Three additions, not a multiply: no overflow check to link on a Cortex-M0.
+            Jitter::Decorrelated => (
+                self.base_ms,
+                previous_ms
                     .saturating_add(previous_ms)
-                    .saturating_add(previous_ms);
-                uniform_inclusive(rng, self.base_ms, high).min(self.cap_ms)
-            }
+                    .saturating_add(previous_ms),
+            ),
+        };
+        let draw = uniform_inclusive(rng, low, high);
+        match self.jitter {
+            Jitter::Equal => capped - draw,
+            Jitter::Decorrelated => draw.min(self.cap_ms),
+            Jitter::None | Jitter::Full => draw,
         }
     }
 
