@@ -53,7 +53,13 @@ impl Wide {
             quotient = quotient << 1 | bit as u64;
             steps += 1;
         }
-        Wide::rounded(quotient, 32 - steps, remainder != 0)
+        // Rounding up cannot carry out of 64 bits: that needs a quotient of all ones and a
+        // remainder, so `milli * 2^k` (with `k = steps - 32`, at least 41 for 64 bits) would
+        // fall short of `1000 * 2^64` by less than 1000, yet both are multiples of 2^41.
+        Wide {
+            mantissa: quotient + (remainder != 0) as u64,
+            exponent: 32 - steps,
+        }
     }
 
     /// `Some(s)` when the value is exactly `2^s` with `s >= 0`.
