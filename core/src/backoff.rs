@@ -129,7 +129,7 @@ impl Backoff {
         let mut exponent = n.saturating_sub(1);
         loop {
             if exponent & 1 == 1 {
-                acc = acc.mul(power);
+                acc = acc.mul(&power);
             }
             exponent >>= 1;
             let Some(delay) = acc.floor_below(self.cap_ms) else {
@@ -138,7 +138,7 @@ impl Backoff {
             if exponent == 0 {
                 return delay;
             }
-            power = power.mul(power);
+            power = power.mul(&power);
             if power.floor_below(self.cap_ms).is_none() {
                 return self.cap_ms;
             }

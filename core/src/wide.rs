@@ -94,7 +94,7 @@ impl Wide {
     /// `2^64 - 1`), so no carry needs a test. Since both mantissas are normalised the product
     /// lies in `[2^126, 2^128)`: one compare normalises it. No 128-bit arithmetic, which a
     /// Cortex-M0 would do in long library routines.
-    pub(crate) const fn mul(self, other: Wide) -> Self {
+    pub(crate) const fn mul(&self, other: &Wide) -> Self {
         const fn mul_add(x: u32, y: u32, add: u32, add2: u32) -> (u32, u32) {
             let wide = x as u64 * y as u64 + add as u64 + add2 as u64;
             (wide as u32, (wide >> 32) as u32)
@@ -170,7 +170,7 @@ mod tests {
         }
         assert_eq!(Wide::from_milli(2000), Wide::from_int(2));
         assert_eq!(
-            Wide::from_milli(1500).mul(Wide::from_int(2)),
+            Wide::from_milli(1500).mul(&Wide::from_int(2)),
             Wide::from_int(3)
         );
     }
@@ -182,7 +182,7 @@ mod tests {
         assert_eq!(f.mantissa, 0x8CCC_CCCC_CCCC_CCCD);
         assert_eq!(f.exponent, -63);
         // 100 * 1.1 * 1.1 = 121 exactly; the rounding up keeps it from landing on 120.
-        let v = Wide::from_int(100).mul(f).mul(f);
+        let v = Wide::from_int(100).mul(&f).mul(&f);
         assert_eq!(v.floor_below(1000), Some(121));
     }
 
@@ -215,7 +215,7 @@ mod tests {
                     mantissa: a,
                     exponent: -5,
                 }
-                .mul(Wide {
+                .mul(&Wide {
                     mantissa: b,
                     exponent: -5,
                 });
@@ -256,10 +256,10 @@ mod tests {
     fn zero_stays_zero() {
         for zero in [Wide::from_int(0), Wide::from_milli(0)] {
             assert_eq!(zero.floor_below(1), Some(0));
-            assert_eq!(zero.mul(Wide::from_milli(1500)).floor_below(1), Some(0));
+            assert_eq!(zero.mul(&Wide::from_milli(1500)).floor_below(1), Some(0));
             // A product moves zero's exponent; it is zero all the same.
             let big = Wide::from_milli(u32::MAX);
-            assert_eq!(zero.mul(big).mul(big).mul(big).floor_below(1), Some(0));
+            assert_eq!(zero.mul(&big).mul(&big).mul(&big).floor_below(1), Some(0));
         }
     }
 
