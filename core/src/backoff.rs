@@ -185,7 +185,7 @@ impl Backoff {
     pub const fn start(&self) -> BackoffState {
         BackoffState {
             retries: 0,
-            previous_ms: self.base_ms,
+            from_ms: self.base_ms,
         }
     }
 }
@@ -222,9 +222,9 @@ impl defmt::Format for Backoff {
     }
 }
 
-/// Where one run is in a [`Backoff`] schedule: how many delays it has drawn, and the delay it
-/// steps from (the last delay drawn, for decorrelated jitter; the last unjittered delay for the
-/// other kinds, so that a power-of-two factor costs a shift).
+/// Where one run is in a [`Backoff`] schedule: how many delays it has drawn, and the delay the
+/// next one comes from (the last delay drawn, for decorrelated jitter; for a power-of-two
+/// factor, the next unjittered delay, worked out with a shift).
 ///
 /// The schedule is passed to each call rather than borrowed, so a simulation can keep one
 /// small state per client beside one shared schedule.
@@ -247,7 +247,7 @@ impl defmt::Format for Backoff {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BackoffState {
     retries: u32,
-    previous_ms: u32,
+    from_ms: u32,
 }
 
 impl BackoffState {
@@ -270,23 +270,26 @@ impl BackoffState {
     /// Callers pass `None` only for schedules whose jitter is [`Jitter::None`].
     pub(crate) fn next<R: Rng + ?Sized>(&mut self, backoff: &Backoff, rng: Option<&mut R>) -> u32 {
         self.retries = self.retries.saturating_add(1);
-        // Decorrelated jitter grows from the last delay drawn, and the unjittered delay plays no
-        // part in it; for the other kinds `previous_ms` is the last unjittered delay.
-        let decorrelated = backoff.jitter == Jitter::Decorrelated;
-        // A power-of-two factor steps from the last delay with a shift and a compare, which
-        // equals `delay_ms(retries)` (once capped the schedule stays capped, and below the cap
-        // no bit is lost); any other factor is computed afresh, as its rounding is from the base.
+        // A power-of-two factor steps with a shift and a compare: `from_ms` holds this retry's
+        // unjittered delay, worked out by the last call, which equals `delay_ms(retries)` (once
+        // capped the schedule stays capped, and below the cap no bit is lost). Any other factor
+        // is computed afresh, as its rounding is from the base.
         let capped = match backoff.factor_log2 {
-            Some(_) if self.retries == 1 => self.previous_ms,
-            Some(shift) => grow(self.previous_ms, shift, backoff.cap_ms),
+            Some(_) => self.from_ms,
             None => backoff.delay_ms(self.retries),
         };
         // One call of `jitter_of`, so that it is inlined and a `const` policy's schedule folds.
         let delay = match rng {
-            Some(rng) => backoff.jitter_of(capped, self.previous_ms, rng),
+            Some(rng) => backoff.jitter_of(capped, self.from_ms, rng),
             None => capped,
         };
-        self.previous_ms = if decorrelated { delay } else { capped };
+        // Decorrelated jitter grows from the last delay drawn; the unjittered delay plays no
+        // part in it.
+        if backoff.jitter == Jitter::Decorrelated {
+            self.from_ms = delay;
+        } else if let Some(shift) = backoff.factor_log2 {
+            self.from_ms = grow(self.from_ms, shift, backoff.cap_ms);
+        }
         delay
     }
 }
