@@ -123,25 +123,28 @@ impl Backoff {
     const fn wide_delay_ms(&self, n: u32) -> u32 {
         let (mut acc, mut power) = (Wide::from_int(self.base_ms), self.factor_wide);
         // Square-and-multiply over the bits of the exponent: at most 32 rounds. Each value
-        // multiplied is at least 1 and below 2^32 (the cap, or the factor), which keeps every
-        // exponent far from overflow. Once the power reaches the cap with bits of the exponent
-        // left, the delay is the cap: the rest multiplies it by at least 1.
+        // multiplied is at least 1 and below 2^32, which keeps every exponent far from
+        // overflow. Once either reaches 2^32, above any cap, the delay is the cap: the rest
+        // multiplies it by at least 1.
         let mut exponent = n.saturating_sub(1);
-        loop {
+        while exponent != 0 {
             if exponent & 1 == 1 {
                 acc = acc.mul(&power);
+                if acc.at_least_2_32() {
+                    return self.cap_ms;
+                }
             }
             exponent >>= 1;
-            let Some(delay) = acc.floor_below(self.cap_ms) else {
-                return self.cap_ms;
-            };
-            if exponent == 0 {
-                return delay;
+            if exponent != 0 {
+                power = power.mul(&power);
+                if power.at_least_2_32() {
+                    return self.cap_ms;
+                }
             }
-            power = power.mul(&power);
-            if power.floor_below(self.cap_ms).is_none() {
-                return self.cap_ms;
-            }
+        }
+        match acc.floor_below(self.cap_ms) {
+            Some(delay) => delay,
+            None => self.cap_ms,
         }
     }
 

@@ -114,6 +114,12 @@ impl Wide {
         Wide::rounded(high, self.exponent + other.exponent + shift, rest != 0)
     }
 
+    /// Whether the value, not 0, is 2^32 or more, above any `u32`: a normalised mantissa times
+    /// `2^exponent` is in `[2^(63 + exponent), 2^(64 + exponent))`.
+    pub(crate) const fn at_least_2_32(self) -> bool {
+        self.exponent > -32
+    }
+
     /// The value rounded down, if it is below `limit`; `None` when it is `limit` or more.
     ///
     /// In 32-bit operations: a value below 2^32 has its whole part in the mantissa's high word.
