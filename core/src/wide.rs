@@ -3,7 +3,7 @@
 //!
 //! Every operation rounds up, so a computed value is never below the exact one.
 
-/// The positive number `mantissa * 2^exponent`, with `mantissa` in `[2^63, 2^64)`.
+/// The positive number `mantissa * 2^exponent`, with `mantissa` in `[2^63, 2^64)`, or zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Wide {
     mantissa: u64,
@@ -11,13 +11,16 @@ pub(crate) struct Wide {
 }
 
 impl Wide {
-    /// `value`, which must be at least 1 (0 has no normal form; callers handle it).
+    /// Zero, which has no normal form: a mantissa of 0, whatever the exponent.
+    const ZERO: Wide = Wide {
+        mantissa: 0,
+        exponent: 0,
+    };
+
+    /// `value`.
     pub(crate) const fn from_int(value: u32) -> Self {
         if value == 0 {
-            return Wide {
-                mantissa: 0,
-                exponent: -64,
-            };
+            return Wide::ZERO;
         }
         // Shifted until the top bit is set: a loop rather than `leading_zeros`, which on a
         // Cortex-M0 (no count-leading-zeros instruction) links a routine longer than the loop.
@@ -36,7 +39,7 @@ impl Wide {
     /// It runs once per schedule, when it is built (at compile time for a `const` one).
     pub(crate) const fn from_milli(milli: u32) -> Self {
         if milli == 0 {
-            return Wide::from_int(0);
+            return Wide::ZERO;
         }
         // After `steps` steps, `quotient` is `milli * 2^(steps - 32) / 1000` rounded down and
         // `remainder` what is left over: the value is `quotient * 2^(32 - steps)` and a little
@@ -130,7 +133,7 @@ impl Wide {
         } else if self.exponent <= -32 {
             high >> (-32 - self.exponent)
         } else if high == 0 {
-            // Zero, whose exponent a product moves.
+            // Zero, whatever its exponent.
             0
         } else {
             // A mantissa of at least 2^63 times 2^-31 or more: at least 2^32, above any u32.
@@ -256,6 +259,14 @@ mod tests {
         [999_999, 1_000_001, 2_147_483_648]
             .into_iter()
             .for_each(check);
+    }
+
+    #[test]
+    fn values_below_one_floor_to_zero() {
+        for milli in [1, 499, 500, 501, 999] {
+            assert_eq!(Wide::from_milli(milli).floor_below(1), Some(0), "{milli}");
+        }
+        assert_eq!(Wide::from_milli(1000).floor_below(2), Some(1));
     }
 
     #[test]
