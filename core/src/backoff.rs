@@ -163,7 +163,8 @@ impl Backoff {
     /// decorrelated jitter ignores it and grows from `previous_ms`.
     #[inline]
     fn jitter_of<R: Rng + ?Sized>(&self, capped: u32, previous_ms: u32, rng: &mut R) -> u32 {
-        // One draw from the kind's range, at one call: a policy built at run time links one.
+        // One draw from the kind's range, at one call site: a policy built at run time, whose
+        // kind is not known, then compiles the draw once rather than three times.
         let (low, high) = match self.jitter {
             Jitter::None => return capped,
             Jitter::Equal => (0, capped / 2),
