@@ -67,8 +67,8 @@ impl Wide {
 
     /// `Some(s)` when the value is exactly `2^s` with `s >= 0`.
     ///
-    /// A mantissa of exactly 2^63 is a power of two, or a rounding carry from just below one;
-    /// a quotient of thousandths is never that close to a power of two without being one.
+    /// For a factor from [`from_milli`](Self::from_milli), whose quotient is at least 2^63
+    /// before it is rounded up, a mantissa of exactly 2^63 means nothing was left over.
     pub(crate) const fn power_of_two_log2(self) -> Option<u32> {
         if self.mantissa == 1 << 63 && self.exponent >= -63 {
             Some((self.exponent + 63) as u32)
