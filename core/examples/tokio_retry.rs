@@ -1,11 +1,15 @@
 //! An async operation on tokio's real timer: a deadline, a per-attempt timeout, a server's hint
-//! and an error not worth retrying. Run with `cargo run --example tokio_retry --features tokio`.
+//! and an error not worth retrying; then a client that spawned tasks share, each request with
+//! its own jitter. Run with `cargo run --example tokio_retry --features tokio`.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use embedded_retry::{
     Decision, Jitter, Policy, Retry, StopReason, TimedOut, TokioClock, TokioSleep,
 };
+use rand_xorshift::XorShiftRng;
 
 #[derive(Debug, PartialEq)]
 enum FetchError {
@@ -82,4 +86,67 @@ async fn main() {
     assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
     assert_eq!(outcome.into_result(), Err(FetchError::NotFound));
     println!("/missing: not retried");
+
+    shared_client().await;
+}
+
+/// A client that many tasks share. It keeps the policy (a `Policy` is `Copy`) and builds a
+/// `Retry` per request, each with a generator seeded from the operating system: clients that
+/// all drew the same jitter would retry in step, which is what jitter is there to prevent.
+struct Client {
+    policy: Policy<8>,
+    /// A server overloaded for its first few requests, counting all of them.
+    server_calls: AtomicU32,
+}
+
+impl Client {
+    async fn get(self: &Arc<Self>, path: &str) -> Result<String, FetchError> {
+        let mut retry = Retry::new(self.policy, rand::make_rng::<XorShiftRng>()).when(decide);
+        // For the future to be `Send` (and so spawnable), the operation owns what it uses: the
+        // closure owns one clone, and each attempt's `async move` block another.
+        let (client, path) = (Arc::clone(self), path.to_owned());
+        retry
+            .call_async(TokioSleep, move || {
+                let (client, path) = (Arc::clone(&client), path.clone());
+                async move { client.serve(&path) }
+            })
+            .await
+            .into_result()
+    }
+
+    fn serve(&self, path: &str) -> Result<String, FetchError> {
+        match self.server_calls.fetch_add(1, Ordering::Relaxed) {
+            0..6 => Err(FetchError::Busy { retry_after_ms: 10 }),
+            _ => Ok(format!("200 OK {path}")),
+        }
+    }
+}
+
+async fn shared_client() {
+    let client = Arc::new(Client {
+        // Full jitter: clients contending for one server spread out best with it.
+        policy: Policy::builder()
+            .max_attempts(8)
+            .base_delay_ms(20)
+            .max_delay_ms(100)
+            .jitter(Jitter::Full)
+            .build_or_panic(),
+        server_calls: AtomicU32::new(0),
+    });
+    let tasks: Vec<_> = ["/a", "/b", "/c"]
+        .into_iter()
+        .map(|path| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move { client.get(path).await })
+        })
+        .collect();
+    for task in tasks {
+        let body = task
+            .await
+            .expect("the task ran")
+            .expect("8 attempts outlast 6 refusals");
+        println!("{body}");
+    }
+    // Six refusals shared among the three requests, then one success each.
+    assert_eq!(client.server_calls.load(Ordering::Relaxed), 6 + 3);
 }

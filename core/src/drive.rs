@@ -6,12 +6,15 @@ use rand_core::Rng;
 
 use crate::retry::retried;
 use crate::run::Place;
+use crate::stand_in::NoTimeout;
 use crate::{
     AttemptLog, AttemptOutcome, AttemptTimeout, BeforeSleep, Clock, Delay, Outcome, Retry,
     RetryBudget, RetryOn, StopReason,
 };
 
-impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
+// Only without a per-attempt timeout: a blocking call cannot be cut short, so a retry given one
+// has no `call` rather than one that would silently ignore it.
+impl<R, const N: usize, P, C, H, B> Retry<R, N, P, C, H, B, NoTimeout>
 where
     R: Rng,
     C: Clock,
@@ -25,6 +28,11 @@ where
     /// `delay` is any [`Delay`]: pass `&mut` a sleeper to keep it, `&clock` for a
     /// [`MockClock`](crate::MockClock), or [`HalDelay`](crate::HalDelay) around an
     /// embedded-hal `DelayNs`. Each call starts a fresh schedule.
+    ///
+    /// A retry given [`attempt_timeout_ms`](Self::attempt_timeout_ms) has no `call`: a blocking
+    /// operation cannot be cut short. Use [`call_async`](Self::call_async), or drive a
+    /// [`Run`](crate::Run) with [`attempt_limit_ms`](Self::attempt_limit_ms) and
+    /// [`timed_out`](Retry::timed_out).
     #[inline]
     pub fn call<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
     where
@@ -66,7 +74,13 @@ where
             }
         }
     }
+}
 
+impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
+where
+    R: Rng,
+    C: Clock,
+{
     /// As [`call`](Self::call), for an async operation (an `async` closure, or a closure that
     /// returns a future), sleeping on an embedded-hal-async `DelayNs` (embassy's `Delay`,
     /// tokio's through the `tokio` feature, or any executor's). The rules, the log and the
@@ -75,11 +89,14 @@ where
     /// [`attempt_timeout_ms`](Self::attempt_timeout_ms), each attempt races a timer on `delay`.
     ///
     /// The future is `Send` when the retry's parts, the error type, `delay` and its futures, and
-    /// `op` and its futures are. To spawn it on a multi-threaded runtime, pass a closure that
-    /// returns a future owning what it uses (`move || { let client = client.clone(); async move
-    /// { .. } }`): the compiler cannot yet prove `Send` for a future that borrows from an `async`
-    /// closure. Nor can it in code generic over the timeout's type `T`: spawn where the retry's
-    /// type is named.
+    /// `op` and its futures are. To spawn it on a multi-threaded runtime, the operation must own
+    /// what it uses: clone it into a `move` closure, and again into each attempt's future
+    /// (`move || { let client = client.clone(); async move { .. } }`, where the outer `client`
+    /// is itself an owned clone). A closure that captures a reference (`&self`, a `&str`) makes
+    /// the compiler report "implementation of `Send` is not general enough" at the spawn: it
+    /// cannot yet prove `Send` for a future that borrows from the closure. Nor can it in code
+    /// generic over the timeout's type `T`: spawn where the retry's type is named.
+    /// `core/examples/tokio_retry.rs` spawns requests of a shared client this way.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -94,6 +111,7 @@ where
     /// #         if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
     /// #     }
     /// # }
+    /// // `block_on` is any executor's: embassy's, tokio's, or the few lines hidden here.
     /// let clock = MockClock::<4>::new();
     /// let mut calls = 0;
     /// let outcome = block_on(async {

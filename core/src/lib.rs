@@ -102,6 +102,12 @@
 //! assert!(clock.sleeps().eq([100, 200, 100, 200, 400, 800]));
 //! ```
 //!
+//! An async supervisor (embassy, tokio) is the same loop with its waits awaited:
+//! `Step::Sleep(ms) => Timer::after_millis(ms.into()).await`. For a time limit on each connect,
+//! race it against [`Retry::attempt_limit_ms`] (`embassy_time::with_timeout`) and report a
+//! timeout with [`Retry::timed_out`]. [`Retry::call_async`] suits one bounded operation; a run
+//! that outlives its successes is driven this way.
+//!
 //! # The contract
 //! - Every delay recorded is a delay slept: the engine never sleeps after a success or after
 //!   the attempt that ends the run, and the totals count only sleeps taken.
@@ -114,7 +120,7 @@
 //!
 //! # Features
 //! None is on by default, and without them the crate is `no_std` with no dependency beyond
-//! embedded-hal, heapless and rand_core.
+//! embedded-hal (blocking and async), heapless and rand_core.
 //! - `defmt`: implements `defmt::Format` for the policy, schedule, log, outcome and error types.
 //! - `std`: `ThreadSleep`, a blocking sleeper on `std::thread::sleep`, and `StdClock`, a
 //!   `Clock` on `std::time::Instant`.

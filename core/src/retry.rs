@@ -27,7 +27,24 @@ use crate::{
 /// the generator `R`, the log size `N`, and, once set, the predicate `P`, the deadline's clock
 /// `C`, the hook `H`, the budget or breaker `B` and the per-attempt timeout `T` ([`TimeoutMs`]);
 /// a function pointer such as `fn(&MyError) -> bool` names a predicate. Those not set default to
-/// the [`stand_in`](crate::stand_in) types.
+/// the [`stand_in`](crate::stand_in) types. A function given to [`when`](Self::when) or
+/// [`before_sleep`](Self::before_sleep) has a type of its own, which becomes the pointer type
+/// only when the field's type is what decides it: when more settings follow it, cast it,
+/// `.when(is_transient as fn(&MyError) -> bool)`.
+///
+/// A run needs `&mut` the retry, for its generator. Tasks that retry at once each need their
+/// own: the [`Policy`] is `Copy`, so a client that tasks share keeps the policy and builds a
+/// `Retry` per request, each with its own generator (`core/examples/tokio_retry.rs` does). A
+/// `Retry` is `Clone` when its parts are, but a clone's generator repeats the original's draws.
+///
+/// Seed the generator differently on every device and every task, or their jittered delays
+/// are the same and the jitter spreads nothing (the examples use constants only to be
+/// reproducible). On a host, seed from the operating system: `rand::make_rng::<XorShiftRng>()`
+/// with the `rand` crate. On a device, seed once at boot from the hardware generator, or
+/// without one from a unique ID (an nRF's `DEVICEID`, an STM32's UID) mixed with sensor noise.
+/// A HAL whose generator implements an older `rand_core` (0.6, 0.9) does not fit `R` (the
+/// compiler says "the trait bound `HwRng: rand_core::Rng` is not satisfied"): seed a small one
+/// from it instead, `XorShiftRng::seed_from_u64(hw_rng.next_u64())`.
 ///
 /// ```
 /// use rand_core::SeedableRng;
@@ -60,7 +77,7 @@ use crate::{
 /// assert_eq!(outcome.log().len(), 3);
 /// assert_eq!(outcome.total_delay_ms(), clock.slept_ms());
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Retry<
     R = NoRng,
     const N: usize = 0,
@@ -80,7 +97,7 @@ pub struct Retry<
 }
 
 /// A run's deadline: `ms` after the run starts, on `clock`.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Deadline<C> {
     clock: C,
     ms: u64,
@@ -167,7 +184,9 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     /// Ends each run rather than sleep past `ms` milliseconds after it starts, as `clock` tells
     /// time. The deadline is measured from the start of the run, before the first attempt, so
     /// the operation's own run time counts against it; an attempt that fails after the deadline
-    /// (one that started before it and ran past it) is not retried.
+    /// (one that started before it and ran past it) is not retried. In tenacity's terms this is
+    /// `stop_before_delay`, not `stop_after_delay`: a run with a 500 ms deadline whose next
+    /// sleep would end at 600 ms stops at once, rather than sleep and try once more.
     pub fn deadline_ms<C2: Clock>(self, clock: C2, ms: u64) -> Retry<R, N, P, C2, H, B, T> {
         Retry {
             policy: self.policy,
@@ -226,9 +245,20 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     /// The operation's future is dropped when its time is up, so whatever it was doing stops at
     /// its last `.await`: a transfer on a bus or a socket may be left half done, and the next
     /// attempt should start from a known state (reset the peripheral, open a new connection).
-    /// A blocking [`call`](Self::call) cannot be interrupted and ignores the timeout; an event
-    /// loop reads the time allowed from [`attempt_limit_ms`](Self::attempt_limit_ms) and reports
-    /// a timeout with [`timed_out`](Self::timed_out).
+    /// A blocking operation cannot be cut short, so the retry this returns has no
+    /// [`call`](Self::call) (the compiler says "no method named `call`"); an event loop reads the
+    /// time allowed from [`attempt_limit_ms`](Self::attempt_limit_ms) and reports a timeout with
+    /// [`timed_out`](Self::timed_out).
+    ///
+    /// ```compile_fail
+    /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
+    ///
+    /// const POLICY: Policy = Policy::builder().jitter(Jitter::None).build_or_panic();
+    /// let clock = MockClock::<0>::new();
+    /// let mut retry = Retry::without_jitter(POLICY).unwrap().attempt_timeout_ms(100);
+    /// // Without `.attempt_timeout_ms(100)` this compiles; with it, there is no `call`.
+    /// let outcome = retry.call(&clock, || Ok::<u32, &str>(1));
+    /// ```
     pub fn attempt_timeout_ms(self, ms: u32) -> Retry<R, N, P, C, H, B, TimeoutMs> {
         Retry {
             policy: self.policy,
@@ -373,6 +403,12 @@ where
     /// why the run is over (with the error handed back). The attempt is logged either way, and
     /// the hook is called before any sleep is answered. `run` is one this retry
     /// [`start`](Self::start)ed: its schedule steps from its last delay.
+    ///
+    /// After [`Step::Stop`] the run is over: [`Run::finish`] makes its [`Outcome`](crate::Outcome),
+    /// and the next attempt belongs to a new run ([`start`](Self::start) or
+    /// [`reset`](Self::reset)). A run keeps no flag to say it stopped (an event loop knows from
+    /// the answer it acted on), so an attempt reported to it later (a stray timer tick) is
+    /// logged and judged as if the run had gone on.
     pub fn failed<E>(&mut self, run: &mut Run<E, N>, error: E) -> Step<E>
     where
         P: RetryOn<E>,
@@ -463,6 +499,10 @@ where
     }
 
     /// The attempt `run` is on succeeded: it is logged, and the retry budget is told.
+    ///
+    /// The run may go on: a supervisor whose link drops again reports the next failures to the
+    /// same run, whose schedule steps on from its last delay, until it
+    /// [`reset`](Self::reset)s it (once the link has stayed up long enough).
     pub fn succeeded<E>(&mut self, run: &mut Run<E, N>)
     where
         B: RetryBudget<E>,

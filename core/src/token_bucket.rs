@@ -53,7 +53,10 @@ impl BucketRates {
 /// no atomics, for one thread (firmware, or one task). [`SharedTokenBucket`] (made by
 /// [`new_shared`](TokenBucket::new_shared)) keeps them in an `AtomicU32` and is `Sync`, for
 /// threads to share, on targets with atomic compare-and-swap (a host, a Cortex-M3; not a
-/// Cortex-M0). Both are built in a `const`, so either can be a `static`.
+/// Cortex-M0). Both are built in a `const`. A `SharedTokenBucket` can be a `static`; a
+/// `TokenBucket` is not `Sync`, so the operations that share it borrow it from where it lives
+/// (`main`'s frame, a task's state), or firmware that shares it with interrupt handlers keeps it
+/// in a `static` `critical_section::Mutex`.
 ///
 /// ```
 /// use embedded_retry::{BucketRates, TokenBucket};
