@@ -3,8 +3,10 @@
 //! is compiled: a retry without a deadline never reads a clock, one without a budget never
 //! consults one.
 //!
-//! They appear only where a `Retry` type is written out in full, as the defaults of its
-//! parameters.
+//! They are the defaults of its parameters, so a field's type names only the settings up to the
+//! last one given, and a stand-in for each unset one before it: a retry with a predicate, a
+//! deadline on tokio's clock and a timeout, but no hook or budget, is
+//! `Retry<XorShiftRng, 0, fn(&MyError) -> bool, TokioClock, NoHook, NoBudget, TimeoutMs>`.
 
 use core::convert::Infallible;
 
