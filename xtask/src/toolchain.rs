@@ -75,6 +75,20 @@ impl Thumb {
                 command
             }
         };
+        // The firmware's own `.cargo/config.toml` and `dir/target` decide these instead.
+        for outer in [
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_TARGET_DIR",
+            "RUSTFLAGS",
+            "CARGO_ENCODED_RUSTFLAGS",
+            "CARGO_BUILD_RUSTFLAGS",
+            "RUSTC_WRAPPER",
+            "RUSTC_WORKSPACE_WRAPPER",
+            "CARGO_BUILD_RUSTC_WRAPPER",
+            "DEFMT_LOG",
+        ] {
+            command.env_remove(outer);
+        }
         command
             .current_dir(dir)
             .args(["build", "--release", "--target", target]);
