@@ -53,7 +53,9 @@ impl PolicyError {
 }
 
 impl fmt::Display for PolicyError {
-    /// The same sentence as [`message`](Self::message), with the offending values.
+    /// What [`message`](Self::message) says, with the offending values, and without its
+    /// "invalid retry policy" prefix, which the caller's context gives: `the base delay (5000 ms)
+    /// is above the maximum delay (1000 ms)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PolicyError::ZeroAttempts => f.write_str("max_attempts must be at least 1, got 0"),
@@ -66,7 +68,7 @@ impl fmt::Display for PolicyError {
             }
             PolicyError::JitterNeedsRng { jitter } => write!(
                 f,
-                "the policy has {jitter:?} jitter but no random number generator was given"
+                "the policy has {jitter} jitter but no random number generator was given"
             ),
         }
     }

@@ -393,8 +393,9 @@ where
         }
     }
 
-    /// Starts `run` again from the beginning of the schedule, with an empty log: what a
-    /// supervisor does once a connection is back.
+    /// Starts `run` again from the beginning of the schedule, with an empty log and, with a
+    /// deadline, the deadline's clock read afresh: what a supervisor does once a connection is
+    /// back.
     pub fn reset<E>(&self, run: &mut Run<E, N>) {
         *run = self.start();
     }

@@ -1,7 +1,7 @@
 //! The types that fill a [`Retry`](crate::Retry)'s type parameters for the settings it was not
-//! given. Each has no values, so the engine's code for the missing setting is removed when it
-//! is compiled: a retry without a deadline never reads a clock, one without a budget never
-//! consults one.
+//! given. Each does nothing, and most have no values at all, so the engine's code for the
+//! missing setting is removed when it is compiled: a retry without a deadline never reads a
+//! clock, one without a budget never consults one.
 //!
 //! They are the defaults of its parameters, so a field's type names only the settings up to the
 //! last one given, and a stand-in for each unset one before it: a retry with a predicate, a

@@ -46,8 +46,9 @@ impl From<TimedOut> for std::io::Error {
 ///
 /// Implemented by [`TimeoutMs`], which [`Retry::attempt_timeout_ms`](crate::Retry::attempt_timeout_ms)
 /// sets, for every error type that converts from [`TimedOut`]; a retry without a timeout uses
-/// [`NoTimeout`](crate::stand_in::NoTimeout), which never limits an attempt.
-pub trait AttemptTimeout<E> {
+/// [`NoTimeout`](crate::stand_in::NoTimeout), which never limits an attempt. Sealed: these two
+/// are the only kinds, so the engine's race can change without breaking anyone.
+pub trait AttemptTimeout<E>: sealed::Sealed {
     /// The most milliseconds an attempt may run.
     fn limit_ms(&self) -> u32;
     /// The error a timed-out attempt is recorded and handed back as.
@@ -57,7 +58,7 @@ pub trait AttemptTimeout<E> {
     /// `timer` when there is one, its result, or this timeout's [`error`](Self::error) with
     /// `timed_out` set when the timer ends first.
     ///
-    /// Not for users to call or implement. [`NoTimeout`](crate::stand_in::NoTimeout) overrides
+    /// Not for users to call. [`NoTimeout`](crate::stand_in::NoTimeout) overrides
     /// it with the attempt itself, so that a run without a timeout holds no race (and no
     /// state machine of its own) in its future.
     #[doc(hidden)]
@@ -108,6 +109,13 @@ where
         *timed_out = true;
         Err(timeout.error())
     })
+}
+
+/// Keeps [`AttemptTimeout`] to the crate's own kinds.
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::TimeoutMs {}
+    impl Sealed for crate::stand_in::NoTimeout {}
 }
 
 /// A per-attempt timeout in milliseconds; see [`AttemptTimeout`].
