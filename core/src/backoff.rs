@@ -255,6 +255,19 @@ pub struct BackoffState {
 }
 
 impl BackoffState {
+    /// A state as it stands after `retries` delays of `backoff`, for tests that start a run near
+    /// the counters' limits: the next unjittered delay, or the cap as the last drawn for
+    /// decorrelated jitter.
+    #[cfg(test)]
+    pub(crate) const fn after(backoff: &Backoff, retries: u32) -> Self {
+        let from_ms = if matches!(backoff.jitter, Jitter::Decorrelated) {
+            backoff.cap_ms
+        } else {
+            backoff.delay_ms(retries.saturating_add(1))
+        };
+        BackoffState { retries, from_ms }
+    }
+
     /// How many delays have been drawn.
     pub const fn retries(&self) -> u32 {
         self.retries

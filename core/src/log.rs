@@ -63,6 +63,17 @@ impl<E, const N: usize> AttemptLog<E, N> {
         }
     }
 
+    /// An empty log whose counts start at `attempts` and `slept_ms`, for tests that start a run
+    /// near their limits.
+    #[cfg(test)]
+    pub(crate) fn counted(attempts: u32, slept_ms: u64) -> Self {
+        AttemptLog {
+            attempts,
+            slept_ms,
+            ..Self::new()
+        }
+    }
+
     /// How many records are kept: `min(N, total_attempts)`.
     pub fn len(&self) -> usize {
         self.records.len()

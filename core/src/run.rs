@@ -62,3 +62,62 @@ pub enum Step<E> {
         error: E,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rand_core::SeedableRng;
+    use rand_xorshift::XorShiftRng;
+
+    use crate::{AttemptLog, BackoffState, Decision, Factor, Jitter, Policy, Retry, Step};
+
+    proptest! {
+        /// A run that has gone on for ever (a few attempts and sleeps short of every counter's
+        /// limit, as no test could reach by running) keeps going: its counts saturate, its
+        /// delays stay within the cap or the hint, and nothing overflows (tests build with
+        /// overflow checks, so an overflow would panic here).
+        #[test]
+        fn a_run_at_the_counters_limits_saturates_and_never_overflows(
+            milli in prop_oneof![Just(1000u32), Just(1500), Just(2000), Just(4_096_000), 1000u32..=100_000],
+            jitter in prop_oneof![
+                Just(Jitter::None), Just(Jitter::Equal), Just(Jitter::Full), Just(Jitter::Decorrelated)
+            ],
+            base in 0u32..=1000,
+            cap in prop_oneof![Just(u32::MAX), 1000u32..=u32::MAX],
+            seed in any::<u64>(),
+            attempts_left in 0u32..=3,
+            slept_left in prop_oneof![Just(0u64), 0u64..=3 * u64::from(u32::MAX)],
+            hints in prop::collection::vec(prop::option::of(any::<u32>()), 1..8),
+        ) {
+            let policy: Policy<2> = Policy::builder()
+                .retry_forever()
+                .base_delay_ms(base)
+                .max_delay_ms(cap)
+                .factor(Factor::from_milli(milli))
+                .jitter(jitter)
+                .build()
+                .unwrap();
+            let mut retry = Retry::new(policy, XorShiftRng::seed_from_u64(seed))
+                .when(|hint: &Option<u32>| hint.map_or(Decision::Retry, Decision::RetryAfter));
+            let mut run = retry.start();
+            let start_attempts = u32::MAX - attempts_left;
+            run.log = AttemptLog::counted(start_attempts, u64::MAX - slept_left);
+            run.place.schedule = BackoffState::after(policy.backoff(), start_attempts);
+
+            for (i, hint) in hints.into_iter().enumerate() {
+                let slept_before = run.log().total_delay_ms();
+                let Step::Sleep(ms) = retry.failed(&mut run, hint) else {
+                    return Err(TestCaseError::fail("a run that retries forever stopped"));
+                };
+                prop_assert!(ms <= cap.max(hint.unwrap_or(0)), "{ms} ms above the cap {cap}");
+                prop_assert!(hint.is_none_or(|h| ms >= h), "{ms} ms below the hint {hint:?}");
+                prop_assert_eq!(run.log().total_delay_ms(), slept_before.saturating_add(u64::from(ms)));
+                let expected = start_attempts.saturating_add(u32::try_from(i + 1).unwrap());
+                prop_assert_eq!(run.log().total_attempts(), expected);
+                prop_assert_eq!(run.attempt(), expected.saturating_add(1));
+                prop_assert_eq!(run.place.schedule.retries(), expected);
+                prop_assert_eq!(run.log().last().map(|a| a.number), Some(expected));
+            }
+        }
+    }
+}
