@@ -5,9 +5,11 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use std::cell::RefCell;
+
 use embedded_retry::{
-    AttemptOutcome, Decision, Delay, Jitter, MockClock, Outcome, Policy, Retry, Run, Step,
-    StopReason,
+    AttemptOutcome, BeforeSleep, BucketRates, Clock, Decision, Delay, HintAboveCap, Jitter,
+    MockClock, Outcome, Policy, Retry, RetryBudget, RetryOn, Run, Step, StopReason, TokenBucket,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -73,45 +75,64 @@ fn rules<const N: usize>(policy: Policy<N>, seed: u64) -> Rules<N> {
     Retry::new(policy, XorShiftRng::seed_from_u64(seed)).when(decide as fn(&u8) -> Decision)
 }
 
-/// The three forms on the same inputs, each on its own mock clock: the outcomes, and what
-/// each clock was asked to sleep.
-fn three_forms<const N: usize>(
-    policy: Policy<N>,
-    seed: u64,
+/// The three forms on the same inputs, each on its own mock clock, with the retry `make(i)`
+/// builds for form `i` (which may use `clocks[i]`); each call of the operation takes
+/// `call_ms`. The outcomes, and what each clock was asked to sleep.
+fn three_forms<const N: usize, P, C, H, B>(
+    clocks: &[MockClock<512>; 3],
+    make: impl Fn(usize) -> Retry<XorShiftRng, N, P, C, H, B>,
     codes: &[u8],
-) -> [(Outcome<usize, u8, N>, Vec<u32>); 3] {
+    call_ms: u64,
+) -> [(Outcome<usize, u8, N>, Vec<u32>); 3]
+where
+    P: RetryOn<u8>,
+    C: Clock,
+    H: BeforeSleep<u8>,
+    B: RetryBudget<u8>,
+{
     let blocking = {
-        let clock = MockClock::<512>::new();
+        let clock = &clocks[0];
         let mut call = 0;
-        let outcome = rules(policy, seed).call(&clock, || {
+        let outcome = make(0).call(clock, || {
             call += 1;
+            clock.advance(call_ms);
             result_of(codes, call - 1)
         });
         (outcome, clock.sleeps().collect())
     };
     let asynchronous = {
-        let clock = MockClock::<512>::new();
+        let clock = &clocks[1];
         let mut call = 0;
-        let outcome = block_on(rules(policy, seed).call_async(&clock, || {
+        let outcome = block_on(make(1).call_async(clock, || {
             call += 1;
+            clock.advance(call_ms);
             std::future::ready(result_of(codes, call - 1))
         }));
         (outcome, clock.sleeps().collect())
     };
     let event_loop = {
-        let clock = MockClock::<512>::new();
-        let mut retry = rules(policy, seed);
+        let clock = &clocks[2];
+        let mut retry = make(2);
+        if let Err(error) = retry.start_call() {
+            let run: Run<u8, N> = retry.start();
+            return [
+                blocking,
+                asynchronous,
+                (run.finish(Err(error), StopReason::CircuitOpen), Vec::new()),
+            ];
+        }
         let mut run: Run<u8, N> = retry.start();
         let mut call = 0;
         let outcome = loop {
             call += 1;
+            clock.advance(call_ms);
             match result_of(codes, call - 1) {
                 Ok(value) => {
                     retry.succeeded(&mut run);
                     break run.finish(Ok(value), StopReason::Succeeded);
                 }
                 Err(error) => match retry.failed(&mut run, error) {
-                    Step::Sleep(ms) => (&clock).delay_ms(ms),
+                    Step::Sleep(ms) => (&clocks[2]).delay_ms(ms),
                     Step::Stop { reason, error } => break run.finish(Err(error), reason),
                 },
             }
@@ -130,6 +151,19 @@ fn jitter() -> impl Strategy<Value = Jitter> {
     ]
 }
 
+/// What a hook was called with: the attempt, its error and the delay, for each sleep.
+type Hooked = RefCell<Vec<(u32, u8, u32)>>;
+
+/// [`three_forms`] with the policy's rules alone.
+fn plain_three_forms<const N: usize>(
+    policy: Policy<N>,
+    seed: u64,
+    codes: &[u8],
+) -> [(Outcome<usize, u8, N>, Vec<u32>); 3] {
+    let clocks = std::array::from_fn(|_| MockClock::new());
+    three_forms(&clocks, |_| rules(policy, seed), codes, 0)
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -142,9 +176,70 @@ proptest! {
         codes in prop::collection::vec(any::<u8>(), 0..60),
     ) {
         let [blocking, asynchronous, event_loop] =
-            three_forms::<8>(policy(attempts, jitter, budget), seed, &codes);
+            plain_three_forms::<8>(policy(attempts, jitter, budget), seed, &codes);
         prop_assert_eq!(&asynchronous, &blocking);
         prop_assert_eq!(&event_loop, &blocking);
+    }
+
+    /// The same, with every stop rule at once: a cap that hints may pass (honoured or ending the
+    /// run), a deadline that the operation's own time counts against, a retry budget, and a
+    /// hook, which each form must call alike.
+    #[test]
+    fn the_three_forms_agree_under_every_stop_rule(
+        attempts in prop::option::of(1u32..=40),
+        jitter in jitter(),
+        cap in prop_oneof![Just(100u32), Just(400)],
+        stop_above_cap in any::<bool>(),
+        deadline_ms in 0u64..=4000,
+        call_ms in 0u64..=60,
+        capacity in 0u32..=60,
+        seed in any::<u64>(),
+        codes in prop::collection::vec(any::<u8>(), 0..60),
+    ) {
+        let hint_rule = if stop_above_cap { HintAboveCap::Stop } else { HintAboveCap::Honour };
+        let mut builder = Policy::<8>::builder()
+            .base_delay_ms(10)
+            .max_delay_ms(cap)
+            .jitter(jitter)
+            .hint_above_cap(hint_rule);
+        builder = match attempts {
+            Some(n) => builder.max_attempts(n),
+            None => builder.retry_forever(),
+        };
+        let policy = builder.build().unwrap();
+        let clocks = std::array::from_fn(|_| MockClock::new());
+        let buckets: [TokenBucket; 3] = std::array::from_fn(|_| {
+            TokenBucket::new(BucketRates { capacity, cost: 5, refill: 1 })
+        });
+        let hooked: &[Hooked; 3] = &Default::default();
+        let forms = three_forms(
+            &clocks,
+            |i| {
+                rules(policy, seed)
+                    .deadline_ms(&clocks[i], deadline_ms)
+                    .retry_budget(&buckets[i])
+                    .before_sleep(move |attempt: u32, error: &u8, ms: u32| {
+                        hooked[i].borrow_mut().push((attempt, *error, ms));
+                    })
+            },
+            &codes,
+            call_ms,
+        );
+        let [blocking, asynchronous, event_loop] = &forms;
+        prop_assert_eq!(asynchronous, blocking);
+        prop_assert_eq!(event_loop, blocking);
+        for i in 1..3 {
+            prop_assert_eq!(&hooked[i], &hooked[0]);
+            prop_assert_eq!(buckets[i].tokens(), buckets[0].tokens());
+            prop_assert_eq!(clocks[i].now_ms(), clocks[0].now_ms());
+        }
+        // The hook saw every sleep, and nothing slept past the deadline.
+        let (outcome, sleeps) = blocking;
+        let hooked_sleeps: Vec<u32> = hooked[0].borrow().iter().map(|&(_, _, ms)| ms).collect();
+        prop_assert_eq!(&hooked_sleeps, sleeps);
+        let slept: u64 = sleeps.iter().map(|&ms| u64::from(ms)).sum();
+        let calls = u64::from(outcome.log().total_attempts());
+        prop_assert!(slept + call_ms * calls.saturating_sub(1) <= deadline_ms);
     }
 
     #[test]
@@ -155,7 +250,7 @@ proptest! {
         codes in prop::collection::vec(prop_oneof![8 => 1u8..=200, 1 => 201u8..=240, 1 => Just(0u8)], 0..300),
     ) {
         fn check<const N: usize>(jitter: Jitter, seed: u64, codes: &[u8]) -> Result<(), TestCaseError> {
-            let [(outcome, sleeps), ..] = three_forms::<N>(policy(None, jitter, None), seed, codes);
+            let [(outcome, sleeps), ..] = plain_three_forms::<N>(policy(None, jitter, None), seed, codes);
             let log = outcome.log();
             let total = codes.iter().position(|&c| c == 0).map_or(codes.len() + 1, |i| i + 1);
             prop_assert_eq!(outcome.stop_reason(), StopReason::Succeeded, "forever ends only in success here");
