@@ -72,6 +72,13 @@ mod tests {
     use crate::{AttemptLog, BackoffState, Decision, Factor, Jitter, Policy, Retry, Step};
 
     proptest! {
+        // Fixed, so that a run of the tests is repeatable, and no file is left behind.
+        #![proptest_config(ProptestConfig {
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x1_1e57),
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
         /// A run that has gone on for ever (a few attempts and sleeps short of every counter's
         /// limit, as no test could reach by running) keeps going: its counts saturate, its
         /// delays stay within the cap or the hint, and nothing overflows (tests build with
