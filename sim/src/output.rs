@@ -1,5 +1,6 @@
 //! Writing a file so that a failed write never leaves a partial or clobbered one: into a
-//! temporary file beside it, renamed over it once complete.
+//! temporary file beside it, renamed over it once complete (a pipe or a device, which holds no
+//! file to protect, is written directly).
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -59,19 +60,22 @@ pub fn plain(error: &io::Error) -> String {
 /// [`commit`](Self::commit) flushes to disk and renames over it. Dropped without a commit, the
 /// temporary file is removed and an existing file is left as it was.
 ///
-/// A symlink at the path is followed, so its target is replaced and the link kept. An existing
-/// file's permissions carry over to the new one. Missing parent folders are created (and stay,
-/// whatever happens to the file).
+/// A symlink at the path is followed, so its target is replaced and the link kept; a symlink to
+/// nothing is refused, naming where it points, rather than guessing where to create the file.
+/// An existing file's permissions carry over to the new one. Missing parent folders are created
+/// (and stay, whatever happens to the file). A pipe or a device (`/dev/null`, `/dev/stdout`) is
+/// written directly, never replaced: it holds no file that a failed write could leave half done.
 #[derive(Debug)]
 pub struct AtomicFile {
     given: PathBuf,
-    target: PathBuf,
-    temporary: PathBuf,
+    /// The temporary file and the target it is renamed over; `None` when writing directly.
+    rename: Option<(PathBuf, PathBuf)>,
     file: Option<BufWriter<File>>,
 }
 
 impl AtomicFile {
-    /// Starts writing `path`: checks it can be, creates its folders and the temporary file.
+    /// Starts writing `path`: checks it can be, creates its folders and the temporary file (or
+    /// opens the pipe or device it names).
     ///
     /// # Errors
     /// A [`WriteError`] naming `path` as given and what is in the way.
@@ -83,19 +87,34 @@ impl AtomicFile {
         if let Some(file) = ancestor_that_is_a_file(path) {
             return Err(fail(format!("{} is a file, not a folder", file.display())));
         }
+        let existing = fs::metadata(path);
+        if existing.as_ref().is_ok_and(fs::Metadata::is_dir) {
+            return Err(fail(format!("{} is a folder, not a file", path.display())));
+        }
+        // Checked before anything runs: the rename at the end would only fail then.
+        if names_a_folder(path) {
+            return Err(fail("the path names a folder, not a file".into()));
+        }
         let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        let existing = match existing {
+            Ok(metadata) if !metadata.is_file() => return Self::direct(path),
+            Ok(metadata) => Some(metadata),
+            Err(e) if is_symlink && e.kind() == io::ErrorKind::NotFound => {
+                let points_to = fs::read_link(path).map_err(|e| fail(plain(&e)))?;
+                return Err(fail(format!(
+                    "{} is a link to {}, which does not exist",
+                    path.display(),
+                    points_to.display()
+                )));
+            }
+            Err(e) if is_symlink => return Err(fail(plain(&e))),
+            Err(_) => None,
+        };
         let target = if is_symlink {
             fs::canonicalize(path).map_err(|e| fail(plain(&e)))?
         } else {
             path.to_path_buf()
         };
-        if target.file_name().is_none() {
-            return Err(fail("the path does not name a file".into()));
-        }
-        let existing = fs::metadata(&target).ok();
-        if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
-            return Err(fail(format!("{} is a folder, not a file", path.display())));
-        }
         let parent = match target.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
@@ -125,8 +144,7 @@ impl AtomicFile {
             })?;
         let this = AtomicFile {
             given: path.to_path_buf(),
-            target,
-            temporary,
+            rename: Some((temporary, target)),
             file: Some(BufWriter::new(file)),
         };
         if let (Some(metadata), Some(file)) = (existing, &this.file) {
@@ -135,6 +153,22 @@ impl AtomicFile {
                 .map_err(|e| this.failed(&e))?;
         }
         Ok(this)
+    }
+
+    /// Opens a pipe or a device for writing as it is: neither created, truncated nor replaced.
+    fn direct(path: &Path) -> Result<Self, WriteError> {
+        let file = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| WriteError {
+                path: path.to_path_buf(),
+                why: plain(&e),
+            })?;
+        Ok(AtomicFile {
+            given: path.to_path_buf(),
+            rename: None,
+            file: Some(BufWriter::new(file)),
+        })
     }
 
     /// A [`WriteError`] for this file, from an error met while writing it.
@@ -150,13 +184,18 @@ impl AtomicFile {
     /// # Errors
     /// A [`WriteError`]; the temporary file is removed and an existing file kept.
     pub fn commit(mut self) -> Result<(), WriteError> {
-        let placed = self
+        let flushed = self
             .file
             .take()
             .ok_or_else(closed)
-            .and_then(|writer| writer.into_inner().map_err(io::IntoInnerError::into_error))
-            .and_then(|file| file.sync_all())
-            .and_then(|()| fs::rename(&self.temporary, &self.target));
+            .and_then(|writer| writer.into_inner().map_err(io::IntoInnerError::into_error));
+        // A pipe or a device cannot be synced (it answers "invalid argument"), nor renamed.
+        let placed = match &self.rename {
+            Some((temporary, target)) => flushed
+                .and_then(|file| file.sync_all())
+                .and_then(|()| fs::rename(temporary, target)),
+            None => flushed.map(drop),
+        };
         placed.map_err(|e| self.failed(&e))
     }
 
@@ -182,11 +221,20 @@ impl Write for AtomicFile {
 impl Drop for AtomicFile {
     /// Removes the temporary file unless it was renamed into place.
     fn drop(&mut self) {
-        if self.temporary.exists() {
+        if let Some((temporary, _)) = &self.rename
+            && temporary.exists()
+        {
             drop(self.file.take());
-            let _ = fs::remove_file(&self.temporary);
+            let _ = fs::remove_file(temporary);
         }
     }
+}
+
+/// Whether `path` as typed names a folder, whatever is there: it ends in `/`, `.` or `..`.
+fn names_a_folder(path: &Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let last = bytes.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    matches!(last, b"" | b"." | b"..")
 }
 
 /// The nearest existing folder above `path` that is a file instead, if there is one.
@@ -196,6 +244,30 @@ fn ancestor_that_is_a_file(path: &Path) -> Option<&Path> {
         .filter(|a| !a.as_os_str().is_empty())
         .find_map(|a| fs::metadata(a).ok().map(|m| (a, m)))
         .and_then(|(a, metadata)| (!metadata.is_dir()).then_some(a))
+}
+
+/// Whether `path` leads to this process's standard output (as `/dev/stdout` does), whatever
+/// that is: a terminal, a pipe or a file.
+pub fn is_stdout(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::MetadataExt;
+        let stdout = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .map(File::from)
+            .and_then(|file| file.metadata());
+        match (fs::metadata(path), stdout) {
+            (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 /// Writes `contents` to `path` through an [`AtomicFile`].
@@ -290,6 +362,16 @@ mod tests {
             error.why,
             format!("{} is a folder, not a file", dir.display())
         );
+    }
+
+    #[test]
+    fn a_path_that_can_only_name_a_folder_is_refused_before_anything_is_made() {
+        let dir = scratch("folder-path");
+        for name in ["new/", "new/.", "new/..", "a/b/"] {
+            let error = AtomicFile::create(&dir.join(name)).unwrap_err();
+            assert_eq!(error.why, "the path names a folder, not a file", "{name}");
+        }
+        assert!(entries(&dir).is_empty());
     }
 
     #[test]

@@ -137,14 +137,20 @@ pub fn call_number(text: &str) -> Result<u32, String> {
     }
 }
 
-/// A count, or `unlimited`.
+/// A count of at least 1, or `unlimited`.
 pub fn limit(text: &str) -> Result<Limit, String> {
     if text == "unlimited" {
         return Ok(Limit(None));
     }
-    count(text)
-        .map(|n| Limit(Some(n)))
-        .map_err(|e| format!("{e}, or 'unlimited'"))
+    let at_least_one = "must be a whole number of at least 1, or 'unlimited'";
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(at_least_one.into());
+    }
+    match text.parse::<u32>() {
+        Ok(0) => Err(at_least_one.into()),
+        Ok(n) => Ok(Limit(Some(n))),
+        Err(_) => Err(format!("must be at most {}, or 'unlimited'", u32::MAX)),
+    }
 }
 
 /// A path that is not empty.
@@ -398,7 +404,20 @@ mod tests {
         assert!(call_number("0").unwrap_err().contains("from 1"));
         assert_eq!(limit("unlimited"), Ok(Limit(None)));
         assert_eq!(limit("7"), Ok(Limit(Some(7))));
-        assert!(limit("forever").unwrap_err().contains("'unlimited'"));
+        for bad in ["forever", "-3", "0", "2.5", ""] {
+            assert_eq!(
+                limit(bad),
+                Err("must be a whole number of at least 1, or 'unlimited'".into()),
+                "{bad}"
+            );
+        }
+        for too_large in ["4294967296", "99999999999999999999"] {
+            assert_eq!(
+                limit(too_large),
+                Err("must be at most 4294967295, or 'unlimited'".into()),
+                "{too_large}"
+            );
+        }
         assert_eq!(count_up_to::<1024>("1024"), Ok(1024));
         assert!(count_up_to::<1024>("1025").is_err());
     }

@@ -243,6 +243,8 @@ const BAD_INVOCATIONS: &str = "
     --retry-after-at x:1s
     --retry-after-at 2:soon
     --hint-above-cap maybe
+    --retry-after-at 1:1s --retry-after-at 1:2s
+    --non-retryable-at 2 --retry-after-at 2:1s
     --max-attempts unlimited --fail-count 4294967295 => --fail-count
 ";
 
@@ -377,6 +379,11 @@ fn an_unwritable_output_exits_3_naming_the_path_typed_and_why() {
         ("F/deeper/r.json", "F is a file, not a folder"),
         ("taken", "taken is a folder, not a file"),
         ("taken/", "taken/ is a folder, not a file"),
+        // A path that can only name a folder is refused before the run, not at the rename.
+        ("newdir/", "the path names a folder, not a file"),
+        ("new/er/", "the path names a folder, not a file"),
+        ("F/", "the path names a folder, not a file"),
+        ("newdir/.", "the path names a folder, not a file"),
         (
             "/proc/version/r.json",
             "/proc/version is a file, not a folder",
@@ -397,6 +404,150 @@ fn an_unwritable_output_exits_3_naming_the_path_typed_and_why() {
         // Refused before the run: no attempt was made.
         assert!(!ran.stderr.contains("Attempt"), "{target}");
         assert_eq!(snapshot(&dir), before, "{target}");
+    }
+    assert!(!dir.join("newdir").exists() && !dir.join("new").exists());
+}
+
+#[test]
+fn a_symlink_to_nothing_is_refused_naming_where_it_points() {
+    let dir = workdir();
+    let link = dir.join("r.json");
+    std::os::unix::fs::symlink("missing/report.json", &link).unwrap();
+    let ran = sim(&dir, &["--output", "r.json"]);
+    assert_eq!(ran.code, Some(3));
+    assert_eq!(
+        ran.stderr.lines().last(),
+        Some(
+            "error: cannot write r.json: r.json is a link to missing/report.json, which does not exist"
+        )
+    );
+    assert!(!ran.stderr.contains("Attempt"));
+    // The link is left as it was, and nothing is made where it points.
+    assert_eq!(
+        fs::read_link(&link).unwrap(),
+        Path::new("missing/report.json")
+    );
+    assert!(!dir.join("missing").exists());
+}
+
+#[test]
+fn a_device_or_a_pipe_is_written_directly_and_never_replaced() {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = workdir();
+    let summary = "Success after 3 attempts (total delay: 300 ms)\n";
+    let ran = sim(&dir, &["--output", "/dev/null"]);
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(0), summary),
+        "{}",
+        ran.stderr
+    );
+    let null = fs::symlink_metadata("/dev/null").unwrap();
+    assert!(null.file_type().is_char_device());
+    assert!(fs::read_dir(&dir).unwrap().next().is_none());
+
+    // `/dev/stdout` is a symlink to the pipe the test reads: the report alone goes there, the
+    // summary with the logs, as with `-`.
+    let ran = sim(&dir, &["--output", "/dev/stdout"]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.report()["total_delay_ms"], 300);
+    assert!(ran.stderr.ends_with(summary), "{}", ran.stderr);
+    assert!(fs::read_dir(&dir).unwrap().next().is_none());
+
+    // A named pipe, opened for reading and writing here so that neither side waits on the
+    // other; the report fits in the pipe's buffer.
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|status| status.success()) {
+        return; // no mkfifo here
+    }
+    let mut pipe = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let ran = sim(&dir, &["--output", "pipe"]);
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(0), summary),
+        "{}",
+        ran.stderr
+    );
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let names: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["pipe"]);
+    // A last byte of our own marks the end, so reading never waits.
+    pipe.write_all(&[0]).unwrap();
+    let mut read = Vec::new();
+    let mut chunk = [0; 4096];
+    while read.last() != Some(&0) {
+        let n = pipe.read(&mut chunk).unwrap();
+        read.extend_from_slice(&chunk[..n]);
+    }
+    read.pop();
+    let report: Value = serde_json::from_slice(&read).unwrap();
+    assert_eq!(report["total_delay_ms"], 300);
+}
+
+#[test]
+fn two_rules_for_one_call_are_refused_naming_both() {
+    for (args, line) in [
+        (
+            &["--retry-after-at", "1:1s", "--retry-after-at", "1:2s"][..],
+            "error: '--retry-after-at 1:1000ms' and '--retry-after-at 1:2000ms' both say what \
+             call 1 does: give each call one",
+        ),
+        (
+            &["--retry-after-at", "3:1s", "--non-retryable-at", "3"][..],
+            "error: '--non-retryable-at 3' and '--retry-after-at 3:1000ms' both say what call 3 \
+             does: give each call one",
+        ),
+    ] {
+        let ran = sim(&workdir(), args);
+        assert_eq!(
+            (ran.code, ran.stderr.as_str()),
+            (Some(2), &*format!("{line}\n"))
+        );
+    }
+    // Rules for different calls are all kept.
+    let (code, r) = sim_report(&[
+        "--retry-after-at",
+        "1:1s",
+        "--retry-after-at",
+        "2:2s",
+        "--non-retryable-at",
+        "4",
+        "--fail-count",
+        "5",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(r["policy"]["retry_after_at"], json!([[1, 1000], [2, 2000]]));
+    assert_eq!(column(&r["attempts"], "hint_ms")[..2], [1000, 2000]);
+    assert_eq!(r["stop_reason"], "not_retryable");
+}
+
+#[test]
+fn a_bad_attempt_limit_says_what_is_accepted() {
+    for (value, why) in [
+        ("-3", "must be a whole number of at least 1, or 'unlimited'"),
+        ("0", "must be a whole number of at least 1, or 'unlimited'"),
+        (
+            "forever",
+            "must be a whole number of at least 1, or 'unlimited'",
+        ),
+        ("4294967296", "must be at most 4294967295, or 'unlimited'"),
+    ] {
+        let ran = sim(&workdir(), &["--max-attempts", value]);
+        assert_eq!(ran.code, Some(2));
+        assert_eq!(
+            ran.stderr,
+            format!("error: invalid value '{value}' for '--max-attempts <N>': {why}\n")
+        );
     }
 }
 

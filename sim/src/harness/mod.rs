@@ -9,7 +9,7 @@ use std::io;
 
 use crate::exit::Exit;
 use crate::harness::scenario::Scenario;
-use crate::output::{AtomicFile, Target, plain};
+use crate::output::{AtomicFile, Target, is_stdout, plain};
 use crate::parse;
 use crate::stderr_log::{Level, log};
 
@@ -75,6 +75,8 @@ pub fn run(args: HarnessArgs) -> Exit {
             }
         },
         Target::File(path) => {
+            // A path to stdout (`/dev/stdout`) gets the report alone, as `-` does.
+            let on_stdout = is_stdout(path);
             let written = AtomicFile::create(path).and_then(|mut file| {
                 let totals = report::write(&mut file, &scenario, policy)
                     .map_err(|error| file.failed(&error))?;
@@ -86,7 +88,11 @@ pub fn run(args: HarnessArgs) -> Exit {
                         Level::Info,
                         &format!("Report written to {}", path.display()),
                     );
-                    println!("{}", totals.summary(several));
+                    if on_stdout {
+                        eprintln!("{}", totals.summary(several));
+                    } else {
+                        println!("{}", totals.summary(several));
+                    }
                     totals
                 }
                 Err(error) => {

@@ -179,6 +179,7 @@ impl Scenario {
         if self.seed.is_none() {
             Retry::without_jitter(policy).map_err(Unrunnable::Policy)?;
         }
+        self.one_rule_per_call()?;
         // Calls are numbered in 32 bits: an operation may not need a call past the last number.
         if self.max_attempts.0.is_none()
             && self.fail_count == u32::MAX
@@ -187,6 +188,27 @@ impl Scenario {
             return Err(Unrunnable::CallsPastCounting);
         }
         Ok(policy)
+    }
+
+    /// Refuses two flags saying what the same call does, which would leave one unused.
+    fn one_rule_per_call(&self) -> Result<(), Unrunnable> {
+        let rules = self
+            .non_retryable_at
+            .map(CallRule::NonRetryable)
+            .into_iter()
+            .chain(
+                self.retry_after_at
+                    .iter()
+                    .map(|&(call, ms)| CallRule::RetryAfter(call, ms)),
+            );
+        let mut seen = std::collections::HashMap::new();
+        for rule in rules {
+            if let Some(&first) = seen.get(&rule.call()) {
+                return Err(Unrunnable::CallGivenTwice(first, rule));
+            }
+            seen.insert(rule.call(), rule);
+        }
+        Ok(())
     }
 
     /// What call `call` of an operation does.
@@ -218,6 +240,36 @@ pub enum Unrunnable {
     Policy(PolicyError),
     /// An operation would need more calls than an attempt number counts (`u32::MAX`).
     CallsPastCounting,
+    /// Two flags say what the same call does.
+    CallGivenTwice(CallRule, CallRule),
+}
+
+/// What a per-call flag says one call does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallRule {
+    /// `--non-retryable-at K`.
+    NonRetryable(u32),
+    /// `--retry-after-at K:D`, D in milliseconds.
+    RetryAfter(u32, u32),
+}
+
+impl CallRule {
+    /// The call it is about.
+    pub fn call(self) -> u32 {
+        match self {
+            CallRule::NonRetryable(call) | CallRule::RetryAfter(call, _) => call,
+        }
+    }
+}
+
+impl fmt::Display for CallRule {
+    /// As the flag would be typed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallRule::NonRetryable(call) => write!(f, "'--non-retryable-at {call}'"),
+            CallRule::RetryAfter(call, ms) => write!(f, "'--retry-after-at {call}:{ms}ms'"),
+        }
+    }
 }
 
 impl fmt::Display for Unrunnable {
@@ -242,6 +294,11 @@ impl fmt::Display for Unrunnable {
                  '--non-retryable-at' or a smaller '--fail-count'",
                 u64::from(u32::MAX) + 1,
                 max = u32::MAX,
+            ),
+            Unrunnable::CallGivenTwice(first, second) => write!(
+                f,
+                "{first} and {second} both say what call {} does: give each call one",
+                first.call()
             ),
         }
     }
