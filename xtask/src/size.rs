@@ -44,7 +44,7 @@ const PROBES: [(&str, &[&str]); 11] = [
         &["runtime-policy"],
     ),
     (
-        "retry engine, every setting and path at run time (deadline, budget, hook, hints): flash added",
+        "retry engine, every setting and path at run time, all three forms (deadline, budget, hook, hints): flash added",
         &["any-policy"],
     ),
     (

@@ -6,9 +6,9 @@
 //! it moves the same inputs to the same outputs. The difference in flash is what the engine
 //! costs. With `no-log` the policy is a `Policy<0>`, which keeps no record, only the totals. The
 //! policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
-//! kind included, is read at run time too, the engine sleeps through the embedded-hal adapter,
-//! and a policy without jitter may run without a generator, so the no-panic proof covers every
-//! policy and path.
+//! kind included, is read at run time too, and the run takes one of the three forms (blocking,
+//! through the embedded-hal adapter or without a generator; an event loop; async), so the
+//! no-panic proof covers every policy and path.
 //!
 //! Its panic handler calls a function that is defined nowhere, so a release build links only if
 //! the optimiser removed every panic path.
@@ -79,10 +79,10 @@ mod engine {
     /// The records the log keeps: 8, or none with `no-log`.
     const LOG: usize = if cfg!(feature = "no-log") { 0 } else { 8 };
 
-    fn report(outcome: &Outcome<(), u32, LOG>) {
+    fn report<E: Copy + Into<u32>>(outcome: &Outcome<(), E, LOG>) {
         output(0, outcome.log().len() as u32);
         output(1, outcome.total_delay_ms() as u32);
-        output(2, outcome.last_error().copied().unwrap_or(0));
+        output(2, outcome.last_error().copied().map_or(0, Into::into));
     }
 
     fn seed() -> u64 {
@@ -126,9 +126,9 @@ mod engine {
     /// transfer under way (waking its task at once), then ready with what its function gives.
     /// The inputs that set the flags are unknown to the optimiser, so every path of the engine
     /// through a pending sleep or attempt, and its resumption, stays in the build.
-    #[cfg(feature = "async-retry")]
+    #[cfg(any(feature = "async-retry", feature = "any-policy"))]
     struct Later<F>(bool, F);
-    #[cfg(feature = "async-retry")]
+    #[cfg(any(feature = "async-retry", feature = "any-policy"))]
     impl<T, F: FnMut() -> T + Unpin> core::future::Future for Later<F> {
         type Output = T;
         fn poll(
@@ -149,7 +149,7 @@ mod engine {
     /// when input 9 is set. Its methods return a hand-written future, as a HAL's timer driver
     /// does, rather than being `async fn`s: the sleeper is the user's code, and an `async fn`
     /// here would add its own state machine, and its own panic path, to what the probe measures.
-    #[cfg(feature = "async-retry")]
+    #[cfg(any(feature = "async-retry", feature = "any-policy"))]
     impl embedded_hal_async::delay::DelayNs for VolatileDelay {
         fn delay_ns(&mut self, ns: u32) -> impl core::future::Future<Output = ()> {
             output(3, ns);
@@ -167,7 +167,7 @@ mod engine {
 
     /// The smallest executor: pins the future once and polls it until it is ready, as an
     /// executor's task does (the sleeper and the operation wake the task when they are pending).
-    #[cfg(feature = "async-retry")]
+    #[cfg(any(feature = "async-retry", feature = "any-policy"))]
     fn block_on<F: core::future::Future>(future: F) -> F::Output {
         let mut future = core::pin::pin!(future);
         let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
@@ -206,14 +206,20 @@ mod engine {
         report(&outcome);
     }
 
-    /// Every setting read at run time (the jitter kind, delay budget and hint rule included), a
-    /// predicate that may hint, a deadline on a clock, a retry budget and a hook, sleeping through
-    /// the embedded-hal adapter, and the generator-free path when there is no jitter: every check
-    /// and path of the builder, the arithmetic and the engine must stay.
+    /// Every setting read at run time (the jitter kind, attempts or none, delay budget and hint
+    /// rule included), a predicate that may hint, a deadline on a clock, a retry budget and a
+    /// hook, in each of the three forms: blocking (through the embedded-hal adapter, and on the
+    /// generator-free path when there is no jitter), an event loop driving a run (timeouts and
+    /// resets included), and async. Every check and path of the builder, the arithmetic and the
+    /// engine must stay. (An async run with a timeout per attempt races it in an `async fn`,
+    /// whose "resumed after completion" check the optimiser cannot remove here.)
     #[cfg(feature = "any-policy")]
     pub fn run() {
         use embedded_hal::delay::DelayNs;
-        use embedded_retry::{BucketRates, Clock, Decision, HalDelay, HintAboveCap, TokenBucket};
+        use embedded_retry::{
+            BucketRates, Clock, Decision, HalDelay, HintAboveCap, Step, StopReason, TimedOut,
+            TokenBucket,
+        };
 
         /// A clock whose readings the optimiser cannot predict.
         struct VolatileClock;
@@ -230,6 +236,20 @@ mod engine {
             }
         }
 
+        /// The error of the event loop and async forms: the operation's code, or a timeout.
+        #[derive(Clone, Copy)]
+        struct Code(u32);
+        impl From<TimedOut> for Code {
+            fn from(_: TimedOut) -> Self {
+                Code(u32::MAX)
+            }
+        }
+        impl From<Code> for u32 {
+            fn from(code: Code) -> u32 {
+                code.0
+            }
+        }
+
         let jitter = match input(8) % 4 {
             0 => Jitter::None,
             1 => Jitter::Equal,
@@ -241,24 +261,27 @@ mod engine {
         } else {
             HintAboveCap::Stop
         };
-        let built: Result<Policy<LOG>, _> = Policy::builder()
-            .max_attempts(input(0))
+        let builder = Policy::builder()
             .base_delay_ms(input(1))
             .max_delay_ms(input(2))
             .factor(Factor::from_milli(input(3)))
             .jitter(jitter)
             .delay_budget_ms(u64::from(input(15)))
-            .hint_above_cap(hint_above_cap)
-            .build();
+            .hint_above_cap(hint_above_cap);
+        let built: Result<Policy<LOG>, _> = match input(0) {
+            0 => builder.retry_forever(),
+            attempts => builder.max_attempts(attempts),
+        }
+        .build();
         let Ok(policy) = built else {
             output(0, u32::MAX);
             return;
         };
         // The predicate may stop, retry, or retry after a hinted delay, all unknown here.
-        let predicate = |e: &u32| match input(6) {
+        let decide = |code: u32| match input(6) {
             0 => Decision::Stop,
             1 => Decision::Retry,
-            hint => Decision::RetryAfter(hint ^ *e),
+            hint => Decision::RetryAfter(hint ^ code),
         };
         let bucket = TokenBucket::new(BucketRates {
             capacity: input(10),
@@ -266,30 +289,74 @@ mod engine {
             refill: input(12),
         });
         let clock = VolatileClock;
-        let hook =
-            |attempt: u32, error: &u32, delay_ms: u32| output(2, attempt ^ *error ^ delay_ms);
-        let outcome = if input(9) == 0 {
-            Retry::new(policy, XorShiftRng::seed_from_u64(seed()))
-                .when(predicate)
-                .deadline_ms(clock, u64::from(input(13)))
-                .retry_budget(&bucket)
-                .before_sleep(hook)
-                .call(HalDelay(VolatileDelayNs), operation)
-        } else {
-            match Retry::without_jitter(policy) {
-                Ok(retry) => retry
-                    .when(predicate)
-                    .deadline_ms(clock, u64::from(input(13)))
+        let hook = |attempt: u32, code: u32, delay_ms: u32| output(2, attempt ^ code ^ delay_ms);
+        let deadline_ms = u64::from(input(13));
+        let rng = || XorShiftRng::seed_from_u64(seed());
+        match input(9) % 4 {
+            0 => report(
+                &Retry::new(policy, rng())
+                    .when(|e: &u32| decide(*e))
+                    .deadline_ms(clock, deadline_ms)
                     .retry_budget(&bucket)
-                    .before_sleep(hook)
-                    .call(VolatileDelay, operation),
-                Err(_) => {
-                    output(0, u32::MAX - 1);
-                    return;
+                    .before_sleep(|n: u32, e: &u32, ms: u32| hook(n, *e, ms))
+                    .call(HalDelay(VolatileDelayNs), operation),
+            ),
+            1 => match Retry::without_jitter(policy) {
+                Ok(retry) => report(
+                    &retry
+                        .when(|e: &u32| decide(*e))
+                        .deadline_ms(clock, deadline_ms)
+                        .retry_budget(&bucket)
+                        .before_sleep(|n: u32, e: &u32, ms: u32| hook(n, *e, ms))
+                        .call(VolatileDelay, operation),
+                ),
+                Err(_) => output(0, u32::MAX - 1),
+            },
+            2 => {
+                let mut retry = Retry::new(policy, rng())
+                    .when(|e: &Code| decide(e.0))
+                    .deadline_ms(clock, deadline_ms)
+                    .retry_budget(&bucket)
+                    .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms))
+                    .attempt_timeout_ms(input(11));
+                if let Err(error) = retry.start_call::<Code>() {
+                    return report(&retry.start().finish(Err(error), StopReason::CircuitOpen));
                 }
+                let mut run = retry.start();
+                // An event loop's attempts: each succeeds, times out or fails as inputs say; a
+                // success may reset the run, as a supervisor's does, and go on.
+                let outcome = loop {
+                    output(1, retry.attempt_limit_ms(&run).unwrap_or(0));
+                    let step = match input(7) {
+                        0 => {
+                            retry.succeeded(&mut run);
+                            if input(5) == 0 {
+                                break run.finish(Ok(()), StopReason::Succeeded);
+                            }
+                            retry.reset(&mut run);
+                            continue;
+                        }
+                        1 => retry.timed_out(&mut run),
+                        code => retry.failed(&mut run, Code(code)),
+                    };
+                    match step {
+                        Step::Sleep(ms) => output(3, ms),
+                        Step::Stop { reason, error } => break run.finish(Err(error), reason),
+                    }
+                };
+                report(&outcome);
             }
-        };
-        report(&outcome);
+            _ => report(&block_on(
+                Retry::new(policy, rng())
+                    .when(|e: &Code| decide(e.0))
+                    .deadline_ms(clock, deadline_ms)
+                    .retry_budget(&bucket)
+                    .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms))
+                    .call_async(VolatileDelay, || {
+                        Later(input(10) != 0, || operation().map_err(Code))
+                    }),
+            )),
+        }
     }
 }
 
