@@ -169,6 +169,8 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     ///
     /// The error type is not known until a run, so a closure names it:
     /// `.when(|e: &MyError| e.is_transient())`, or pass a function: `.when(MyError::is_transient)`.
+    /// A closure that does not (`.when(|e| ..)`) is reported at the run, as "expected closure
+    /// signature `for<'a> fn(&'a _) -> _`, found `fn(MyError) -> _`".
     pub fn when<Q>(self, retry_on: Q) -> Retry<R, N, Q, C, H, B, T> {
         Retry {
             policy: self.policy,
