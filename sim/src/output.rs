@@ -199,6 +199,16 @@ impl AtomicFile {
         placed.map_err(|e| self.failed(&e))
     }
 
+    /// Writes `contents` and [`commit`](Self::commit)s them: a file made before a long run,
+    /// filled once it is over.
+    ///
+    /// # Errors
+    /// A [`WriteError`]; the temporary file is removed and an existing file kept.
+    pub fn finish(mut self, contents: &[u8]) -> Result<(), WriteError> {
+        self.write_all(contents).map_err(|e| self.failed(&e))?;
+        self.commit()
+    }
+
     fn open(&mut self) -> io::Result<&mut BufWriter<File>> {
         self.file.as_mut().ok_or_else(closed)
     }
@@ -275,9 +285,7 @@ pub fn is_stdout(path: &Path) -> bool {
 /// # Errors
 /// A [`WriteError`] naming `path` as given; an existing file is left as it was.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
-    let mut file = AtomicFile::create(path)?;
-    file.write_all(contents).map_err(|e| file.failed(&e))?;
-    file.commit()
+    AtomicFile::create(path)?.finish(contents)
 }
 
 #[cfg(test)]

@@ -107,3 +107,32 @@ fn bad_sweeps_exit_2_naming_the_flag() {
         assert!(err.contains(flag), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn an_output_that_cannot_be_written_is_refused_before_the_sweep() {
+    let dir = std::env::temp_dir().join(format!("sim-herd-refused-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("plain");
+    std::fs::write(&file, b"keep").unwrap();
+    for (flag, path) in [
+        ("--json", file.join("herd.json")),
+        ("--svg", dir.join("charts/")),
+    ] {
+        let out = herd(&[
+            "--clients",
+            "5",
+            "--runs",
+            "1",
+            flag,
+            path.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(3), "{flag}: {err}");
+        assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+        assert!(err.starts_with("error: cannot write"), "{flag}: {err}");
+        assert!(out.stdout.is_empty(), "no table was printed");
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), b"keep");
+    assert!(!dir.join("charts").exists(), "no folder was made");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

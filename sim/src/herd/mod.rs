@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::exit::Exit;
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::write_atomically;
+use crate::output::AtomicFile;
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -35,6 +35,17 @@ pub struct HerdArgs {
 
 /// Runs `sim herd` with `args`.
 pub fn run(args: &HerdArgs) -> Exit {
+    // The files are checked, and their temporary files made, before the sweep runs.
+    let (json_file, svg_file) = match (
+        args.json.as_deref().map(AtomicFile::create).transpose(),
+        args.svg.as_deref().map(AtomicFile::create).transpose(),
+    ) {
+        (Ok(json), Ok(svg)) => (json, svg),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("error: {error}");
+            return Exit::Write;
+        }
+    };
     let sweep = &args.sweep;
     let strategies = sweep.strategies();
     let threads = args.threads.map_or_else(
@@ -70,18 +81,18 @@ pub fn run(args: &HerdArgs) -> Exit {
     let names: Vec<&str> = strategies.iter().map(Strategy::name).collect();
     print!("{}", table(&rows, &names));
 
-    if let Some(path) = &args.json {
+    if let Some(file) = json_file {
         let mut json = serde_json::to_string_pretty(&rows).unwrap_or_default();
         json.push('\n');
-        if let Err(error) = write_atomically(path, json.as_bytes()) {
+        if let Err(error) = file.finish(json.as_bytes()) {
             eprintln!("error: {error}");
             return Exit::Write;
         }
     }
-    if let Some(path) = &args.svg {
+    if let Some(file) = svg_file {
         let written = chart::svg(&rows, &names)
             .map_err(|e| format!("cannot draw the chart: {e}"))
-            .and_then(|svg| write_atomically(path, svg.as_bytes()).map_err(|e| e.to_string()));
+            .and_then(|svg| file.finish(svg.as_bytes()).map_err(|e| e.to_string()));
         if let Err(error) = written {
             eprintln!("error: {error}");
             return Exit::Write;

@@ -170,7 +170,7 @@ pub fn run(args: &StormArgs) -> Exit {
             .collect();
         let mut text = serde_json::to_string_pretty(&rows).unwrap_or_default();
         text.push('\n');
-        if let Err(error) = finish(file, text.as_bytes()) {
+        if let Err(error) = file.finish(text.as_bytes()) {
             return write_failed(&error);
         }
     }
@@ -182,16 +182,11 @@ pub fn run(args: &StormArgs) -> Exit {
                 return Exit::Write;
             }
         };
-        if let Err(error) = finish(file, drawn.as_bytes()) {
+        if let Err(error) = file.finish(drawn.as_bytes()) {
             return write_failed(&error);
         }
     }
     Exit::Success
-}
-
-fn finish(mut file: AtomicFile, contents: &[u8]) -> Result<(), WriteError> {
-    file.write_all(contents).map_err(|e| file.failed(&e))?;
-    file.commit()
 }
 
 fn write_failed(error: &WriteError) -> Exit {
