@@ -63,8 +63,10 @@ pub fn plain(error: &io::Error) -> String {
 /// A symlink at the path is followed, so its target is replaced and the link kept; a symlink to
 /// nothing is refused, naming where it points, rather than guessing where to create the file.
 /// An existing file's permissions carry over to the new one. Missing parent folders are created
-/// (and stay, whatever happens to the file). A pipe or a device (`/dev/null`, `/dev/stdout`) is
-/// written directly, never replaced: it holds no file that a failed write could leave half done.
+/// (and stay, whatever happens to the file). A pipe or a device (`/dev/null`), and this
+/// process's stdout (`/dev/stdout`, even when the shell sent it to a file), are written directly,
+/// never replaced: a pipe or a device holds no file that a failed write could leave half done,
+/// and stdout's file is the shell's, which may hold more than the report.
 #[derive(Debug)]
 pub struct AtomicFile {
     given: PathBuf,
@@ -95,14 +97,25 @@ impl AtomicFile {
         if names_a_folder(path) {
             return Err(fail("the path names a folder, not a file".into()));
         }
+        // This process's own stdout, whatever it is, even a file the shell opened for it (which
+        // a rename would replace, losing what was written before or beside the report).
+        if let Some(stdout) = stdout_if(path) {
+            return Ok(Self::direct(path, stdout));
+        }
         let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         let existing = match existing {
-            Ok(metadata) if !metadata.is_file() => return Self::direct(path),
+            Ok(metadata) if !metadata.is_file() => {
+                let device = fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| fail(plain(&e)))?;
+                return Ok(Self::direct(path, device));
+            }
             Ok(metadata) => Some(metadata),
             Err(e) if is_symlink && e.kind() == io::ErrorKind::NotFound => {
                 let points_to = fs::read_link(path).map_err(|e| fail(plain(&e)))?;
                 return Err(fail(format!(
-                    "{} is a link to {}, which does not exist",
+                    "{} is a link to {}, which leads to nothing",
                     path.display(),
                     points_to.display()
                 )));
@@ -155,20 +168,14 @@ impl AtomicFile {
         Ok(this)
     }
 
-    /// Opens a pipe or a device for writing as it is: neither created, truncated nor replaced.
-    fn direct(path: &Path) -> Result<Self, WriteError> {
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| WriteError {
-                path: path.to_path_buf(),
-                why: plain(&e),
-            })?;
-        Ok(AtomicFile {
+    /// Writes to `file`, a pipe, a device or stdout, as it is: neither created, truncated nor
+    /// replaced.
+    fn direct(path: &Path, file: File) -> Self {
+        AtomicFile {
             given: path.to_path_buf(),
             rename: None,
             file: Some(BufWriter::new(file)),
-        })
+        }
     }
 
     /// A [`WriteError`] for this file, from an error met while writing it.
@@ -259,6 +266,12 @@ fn ancestor_that_is_a_file(path: &Path) -> Option<&Path> {
 /// Whether `path` leads to this process's standard output (as `/dev/stdout` does), whatever
 /// that is: a terminal, a pipe or a file.
 pub fn is_stdout(path: &Path) -> bool {
+    stdout_if(path).is_some()
+}
+
+/// This process's standard output, as a file of its own (a duplicate of the descriptor, which
+/// writes where the shell's does, appending if it appends), when `path` leads to it.
+fn stdout_if(path: &Path) -> Option<File> {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;
@@ -267,17 +280,30 @@ pub fn is_stdout(path: &Path) -> bool {
             .as_fd()
             .try_clone_to_owned()
             .map(File::from)
-            .and_then(|file| file.metadata());
-        match (fs::metadata(path), stdout) {
-            (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
-            _ => false,
-        }
+            .ok()?;
+        let (a, b) = (fs::metadata(path).ok()?, stdout.metadata().ok()?);
+        ((a.dev(), a.ino()) == (b.dev(), b.ino())).then_some(stdout)
     }
     #[cfg(not(unix))]
     {
         let _ = path;
-        false
+        None
     }
+}
+
+/// Makes each file of `paths` that is given, before the run that fills them, so that a path
+/// that cannot be written is refused before anything runs.
+///
+/// # Errors
+/// The first [`WriteError`]; the files already made are dropped, leaving nothing behind.
+pub fn create_each<const K: usize>(
+    paths: [Option<&Path>; K],
+) -> Result<[Option<AtomicFile>; K], WriteError> {
+    let mut files = [const { None }; K];
+    for (file, path) in files.iter_mut().zip(paths) {
+        *file = path.map(AtomicFile::create).transpose()?;
+    }
+    Ok(files)
 }
 
 /// Writes `contents` to `path` through an [`AtomicFile`].

@@ -418,7 +418,7 @@ fn a_symlink_to_nothing_is_refused_naming_where_it_points() {
     assert_eq!(
         ran.stderr.lines().last(),
         Some(
-            "error: cannot write r.json: r.json is a link to missing/report.json, which does not exist"
+            "error: cannot write r.json: r.json is a link to missing/report.json, which leads to nothing"
         )
     );
     assert!(!ran.stderr.contains("Attempt"));
@@ -492,6 +492,39 @@ fn a_device_or_a_pipe_is_written_directly_and_never_replaced() {
     read.pop();
     let report: Value = serde_json::from_slice(&read).unwrap();
     assert_eq!(report["total_delay_ms"], 300);
+}
+
+#[test]
+fn stdout_sent_to_a_file_is_written_through_never_replaced() {
+    // `sim --output /dev/stdout >> log.txt`: the report is appended after what the file held,
+    // and the file is the shell's own, not a new one renamed over it.
+    let dir = workdir();
+    let log = dir.join("log.txt");
+    fs::write(&log, "before\n").unwrap();
+    let appending = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let ran = std::process::Command::new(env!("CARGO_BIN_EXE_sim"))
+        .current_dir(&dir)
+        .args(["--output", "/dev/stdout"])
+        .stdout(appending)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert_eq!(ran.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.ends_with("Success after 3 attempts (total delay: 300 ms)\n"),
+        "{stderr}"
+    );
+    let text = fs::read_to_string(&log).unwrap();
+    let report = text
+        .strip_prefix("before\n")
+        .expect("what the file held is kept");
+    let report: Value = serde_json::from_str(report).unwrap();
+    assert_eq!(report["total_delay_ms"], 300);
+    let names: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["log.txt"], "no temporary file left");
 }
 
 #[test]

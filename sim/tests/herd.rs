@@ -136,3 +136,13 @@ fn an_output_that_cannot_be_written_is_refused_before_the_sweep() {
     assert!(!dir.join("charts").exists(), "no folder was made");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn json_to_stdout_is_all_that_stdout_holds() {
+    let out = herd(&["--clients", "5", "--runs", "1", "--json", "/dev/stdout"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("stdout is the JSON alone");
+    assert_eq!(rows.len(), 5);
+    assert!(err.contains("clients"), "the table went to stderr: {err}");
+}

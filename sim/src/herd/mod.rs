@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::exit::Exit;
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::AtomicFile;
+use crate::output::{create_each, is_stdout};
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -35,13 +35,13 @@ pub struct HerdArgs {
 
 /// Runs `sim herd` with `args`.
 pub fn run(args: &HerdArgs) -> Exit {
-    // The files are checked, and their temporary files made, before the sweep runs.
-    let (json_file, svg_file) = match (
-        args.json.as_deref().map(AtomicFile::create).transpose(),
-        args.svg.as_deref().map(AtomicFile::create).transpose(),
-    ) {
-        (Ok(json), Ok(svg)) => (json, svg),
-        (Err(error), _) | (_, Err(error)) => {
+    // The files are checked, and their temporary files made, before the sweep runs. When one
+    // is stdout, the table goes to stderr, so that stdout holds that file alone.
+    let paths = [args.json.as_deref(), args.svg.as_deref()];
+    let table_aside = paths.into_iter().flatten().any(is_stdout);
+    let [json_file, svg_file] = match create_each(paths) {
+        Ok(files) => files,
+        Err(error) => {
             eprintln!("error: {error}");
             return Exit::Write;
         }
@@ -79,7 +79,12 @@ pub fn run(args: &HerdArgs) -> Exit {
         ),
     );
     let names: Vec<&str> = strategies.iter().map(Strategy::name).collect();
-    print!("{}", table(&rows, &names));
+    let table = table(&rows, &names);
+    if table_aside {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
 
     if let Some(file) = json_file {
         let mut json = serde_json::to_string_pretty(&rows).unwrap_or_default();

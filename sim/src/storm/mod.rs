@@ -21,7 +21,7 @@ use embedded_retry::UnknownName;
 use serde::Serialize;
 
 use crate::exit::Exit;
-use crate::output::{AtomicFile, WriteError};
+use crate::output::{WriteError, create_each, is_stdout};
 use crate::parse::{self, List};
 use crate::stderr_log;
 use crate::storm::study::{AmplificationRow, CollapseRow, Runs};
@@ -109,13 +109,12 @@ enum Row<'a> {
 
 /// Runs `sim storm` with `args`.
 pub fn run(args: &StormArgs) -> Exit {
-    // The files are checked, and their temporary files made, before anything runs.
-    let mut json = match args.json.as_deref().map(AtomicFile::create).transpose() {
-        Ok(file) => file,
-        Err(error) => return write_failed(&error),
-    };
-    let mut svg = match args.svg.as_deref().map(AtomicFile::create).transpose() {
-        Ok(file) => file,
+    // The files are checked, and their temporary files made, before anything runs. When one is
+    // stdout, the tables go to stderr, so that stdout holds that file alone.
+    let paths = [args.json.as_deref(), args.svg.as_deref()];
+    let tables_aside = paths.into_iter().flatten().any(is_stdout);
+    let [json, svg] = match create_each(paths) {
+        Ok(files) => files,
         Err(error) => return write_failed(&error),
     };
     let threads = args.threads.map_or_else(
@@ -156,13 +155,18 @@ pub fn run(args: &StormArgs) -> Exit {
                 started.elapsed().as_secs_f64()
             ),
         );
-        match model {
-            Model::Amplification => print!("{}", study::amplification_table(&amplification)),
-            Model::Collapse => print!("{}", study::collapse_table(&collapse)),
+        let table = match model {
+            Model::Amplification => study::amplification_table(&amplification),
+            Model::Collapse => study::collapse_table(&collapse),
+        };
+        if tables_aside {
+            eprint!("{table}");
+        } else {
+            print!("{table}");
         }
     }
 
-    if let Some(file) = json.take() {
+    if let Some(file) = json {
         let rows: Vec<Row> = amplification
             .iter()
             .map(Row::Amplification)
@@ -174,7 +178,7 @@ pub fn run(args: &StormArgs) -> Exit {
             return write_failed(&error);
         }
     }
-    if let Some(file) = svg.take() {
+    if let Some(file) = svg {
         let drawn = match chart::svg(&amplification, &collapse) {
             Ok(document) => document,
             Err(error) => {
