@@ -54,8 +54,8 @@ impl PolicyError {
 
 impl fmt::Display for PolicyError {
     /// What [`message`](Self::message) says, with the offending values, and without its
-    /// "invalid retry policy" prefix, which the caller's context gives: `the base delay (5000 ms)
-    /// is above the maximum delay (1000 ms)`.
+    /// "invalid retry policy:" (or "invalid retry:") prefix, which the caller's context gives:
+    /// `the base delay (5000 ms) is above the maximum delay (1000 ms)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PolicyError::ZeroAttempts => f.write_str("max_attempts must be at least 1, got 0"),

@@ -169,8 +169,9 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     ///
     /// The error type is not known until a run, so a closure names it:
     /// `.when(|e: &MyError| e.is_transient())`, or pass a function: `.when(MyError::is_transient)`.
-    /// A closure that does not (`.when(|e| ..)`) is reported at the run, as "expected closure
-    /// signature `for<'a> fn(&'a _) -> _`, found `fn(MyError) -> _`".
+    /// Without the annotation (`.when(|e| ..)`) the compiler cannot tell that the closure takes
+    /// a reference: it asks for "type annotations", or reports a closure signature or lifetime
+    /// that does not fit, at the closure or at the run.
     pub fn when<Q>(self, retry_on: Q) -> Retry<R, N, Q, C, H, B, T> {
         Retry {
             policy: self.policy,

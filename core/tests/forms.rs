@@ -181,12 +181,14 @@ proptest! {
         prop_assert_eq!(&event_loop, &blocking);
     }
 
-    /// The same, with every stop rule at once: a cap that hints may pass (honoured or ending the
-    /// run), a deadline that the operation's own time counts against, a retry budget, and a
-    /// hook, which each form must call alike.
+    /// The same, with every stop rule of a run at once: attempts, a delay budget, a cap that
+    /// hints may pass (honoured or ending the run), a deadline that the operation's own time
+    /// counts against, a retry budget, and a hook, which each form must call alike. (A breaker
+    /// refusing a whole call, before its run, is compared in the budgets tests.)
     #[test]
-    fn the_three_forms_agree_under_every_stop_rule(
+    fn the_three_forms_agree_under_every_stop_rule_of_a_run(
         attempts in prop::option::of(1u32..=40),
+        delay_budget in prop::option::of(0u64..=5000),
         jitter in jitter(),
         cap in prop_oneof![Just(100u32), Just(400)],
         stop_above_cap in any::<bool>(),
@@ -206,6 +208,9 @@ proptest! {
             Some(n) => builder.max_attempts(n),
             None => builder.retry_forever(),
         };
+        if let Some(ms) = delay_budget {
+            builder = builder.delay_budget_ms(ms);
+        }
         let policy = builder.build().unwrap();
         let clocks = std::array::from_fn(|_| MockClock::new());
         let buckets: [TokenBucket; 3] = std::array::from_fn(|_| {
