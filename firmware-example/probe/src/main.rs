@@ -268,9 +268,11 @@ mod engine {
             .jitter(jitter)
             .delay_budget_ms(u64::from(input(15)))
             .hint_above_cap(hint_above_cap);
-        let built: Result<Policy<LOG>, _> = match input(0) {
-            0 => builder.retry_forever(),
-            attempts => builder.max_attempts(attempts),
+        // Its own input chooses no limit, so that a limit of 0 still reaches the builder's check.
+        let built: Result<Policy<LOG>, _> = if input(12) & 1 == 0 {
+            builder.retry_forever()
+        } else {
+            builder.max_attempts(input(0))
         }
         .build();
         let Ok(policy) = built else {
@@ -332,6 +334,11 @@ mod engine {
                             retry.succeeded(&mut run);
                             if input(5) == 0 {
                                 break run.finish(Ok(()), StopReason::Succeeded);
+                            }
+                            // The next connection is a new call for the budget, as the
+                            // docs of `start_call` say.
+                            if let Err(error) = retry.start_call::<Code>() {
+                                break run.finish(Err(error), StopReason::CircuitOpen);
                             }
                             retry.reset(&mut run);
                             continue;
