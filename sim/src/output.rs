@@ -72,6 +72,8 @@ pub struct AtomicFile {
     given: PathBuf,
     /// The temporary file and the target it is renamed over; `None` when writing directly.
     rename: Option<(PathBuf, PathBuf)>,
+    /// Whether the file is this process's standard output.
+    stdout: bool,
     file: Option<BufWriter<File>>,
 }
 
@@ -100,7 +102,7 @@ impl AtomicFile {
         // This process's own stdout, whatever it is, even a file the shell opened for it (which
         // a rename would replace, losing what was written before or beside the report).
         if let Some(stdout) = stdout_if(path) {
-            return Ok(Self::direct(path, stdout));
+            return Ok(Self::direct(path, stdout, true));
         }
         let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         let existing = match existing {
@@ -109,7 +111,7 @@ impl AtomicFile {
                     .write(true)
                     .open(path)
                     .map_err(|e| fail(plain(&e)))?;
-                return Ok(Self::direct(path, device));
+                return Ok(Self::direct(path, device, false));
             }
             Ok(metadata) => Some(metadata),
             Err(e) if is_symlink && e.kind() == io::ErrorKind::NotFound => {
@@ -158,6 +160,7 @@ impl AtomicFile {
         let this = AtomicFile {
             given: path.to_path_buf(),
             rename: Some((temporary, target)),
+            stdout: false,
             file: Some(BufWriter::new(file)),
         };
         if let (Some(metadata), Some(file)) = (existing, &this.file) {
@@ -170,12 +173,19 @@ impl AtomicFile {
 
     /// Writes to `file`, a pipe, a device or stdout, as it is: neither created, truncated nor
     /// replaced.
-    fn direct(path: &Path, file: File) -> Self {
+    fn direct(path: &Path, file: File, stdout: bool) -> Self {
         AtomicFile {
             given: path.to_path_buf(),
             rename: None,
+            stdout,
             file: Some(BufWriter::new(file)),
         }
+    }
+
+    /// Whether this file is the process's standard output (`/dev/stdout`, wherever it leads):
+    /// what else the command prints then goes to stderr, so that stdout holds the file alone.
+    pub fn is_stdout(&self) -> bool {
+        self.stdout
     }
 
     /// A [`WriteError`] for this file, from an error met while writing it.
@@ -261,12 +271,6 @@ fn ancestor_that_is_a_file(path: &Path) -> Option<&Path> {
         .filter(|a| !a.as_os_str().is_empty())
         .find_map(|a| fs::metadata(a).ok().map(|m| (a, m)))
         .and_then(|(a, metadata)| (!metadata.is_dir()).then_some(a))
-}
-
-/// Whether `path` leads to this process's standard output (as `/dev/stdout` does), whatever
-/// that is: a terminal, a pipe or a file.
-pub fn is_stdout(path: &Path) -> bool {
-    stdout_if(path).is_some()
 }
 
 /// This process's standard output, as a file of its own (a duplicate of the descriptor, which

@@ -9,7 +9,7 @@ use std::io;
 
 use crate::exit::Exit;
 use crate::harness::scenario::Scenario;
-use crate::output::{AtomicFile, Target, is_stdout, plain};
+use crate::output::{AtomicFile, Target, plain};
 use crate::parse;
 use crate::stderr_log::{Level, log};
 
@@ -75,19 +75,19 @@ pub fn run(args: HarnessArgs) -> Exit {
             }
         },
         Target::File(path) => {
-            // A path to stdout (`/dev/stdout`) gets the report alone, as `-` does.
-            let on_stdout = is_stdout(path);
             let written = AtomicFile::create(path).and_then(|mut file| {
+                let on_stdout = file.is_stdout();
                 let totals = report::write(&mut file, &scenario, policy)
                     .map_err(|error| file.failed(&error))?;
-                file.commit().map(|()| totals)
+                file.commit().map(|()| (totals, on_stdout))
             });
             match written {
-                Ok(totals) => {
+                Ok((totals, on_stdout)) => {
                     log(
                         Level::Info,
                         &format!("Report written to {}", path.display()),
                     );
+                    // A path to stdout (`/dev/stdout`) gets the report alone, as `-` does.
                     if on_stdout {
                         eprintln!("{}", totals.summary(several));
                     } else {

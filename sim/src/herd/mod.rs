@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::exit::Exit;
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::{create_each, is_stdout};
+use crate::output::{AtomicFile, create_each};
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -37,15 +37,14 @@ pub struct HerdArgs {
 pub fn run(args: &HerdArgs) -> Exit {
     // The files are checked, and their temporary files made, before the sweep runs. When one
     // is stdout, the table goes to stderr, so that stdout holds that file alone.
-    let paths = [args.json.as_deref(), args.svg.as_deref()];
-    let table_aside = paths.into_iter().flatten().any(is_stdout);
-    let [json_file, svg_file] = match create_each(paths) {
+    let [json_file, svg_file] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {
         Ok(files) => files,
         Err(error) => {
             eprintln!("error: {error}");
             return Exit::Write;
         }
     };
+    let table_aside = json_file.iter().chain(&svg_file).any(AtomicFile::is_stdout);
     let sweep = &args.sweep;
     let strategies = sweep.strategies();
     let threads = args.threads.map_or_else(

@@ -21,7 +21,7 @@ use embedded_retry::UnknownName;
 use serde::Serialize;
 
 use crate::exit::Exit;
-use crate::output::{WriteError, create_each, is_stdout};
+use crate::output::{AtomicFile, WriteError, create_each};
 use crate::parse::{self, List};
 use crate::stderr_log;
 use crate::storm::study::{AmplificationRow, CollapseRow, Runs};
@@ -111,12 +111,11 @@ enum Row<'a> {
 pub fn run(args: &StormArgs) -> Exit {
     // The files are checked, and their temporary files made, before anything runs. When one is
     // stdout, the tables go to stderr, so that stdout holds that file alone.
-    let paths = [args.json.as_deref(), args.svg.as_deref()];
-    let tables_aside = paths.into_iter().flatten().any(is_stdout);
-    let [json, svg] = match create_each(paths) {
+    let [json, svg] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {
         Ok(files) => files,
         Err(error) => return write_failed(&error),
     };
+    let tables_aside = json.iter().chain(&svg).any(AtomicFile::is_stdout);
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
