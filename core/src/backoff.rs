@@ -122,24 +122,25 @@ impl Backoff {
     /// [`delay_ms`](Self::delay_ms) for any factor, with 64-bit-mantissa arithmetic.
     const fn wide_delay_ms(&self, n: u32) -> u32 {
         let (mut acc, mut power) = (Wide::from_int(self.base_ms), self.factor_wide);
-        // Square-and-multiply over the bits of the exponent: at most 32 rounds. Each value
-        // multiplied is at least 1 and below 2^32, which keeps every exponent far from
-        // overflow. Once either reaches 2^32, above any cap, the delay is the cap: the rest
-        // multiplies it by at least 1.
+        // Square-and-multiply over the bits of the exponent, at most 64 products: an odd
+        // exponent multiplies the result by the power, an even one squares the power (which a
+        // later product still uses, as the halved exponent is not 0). One call site for both,
+        // so the product is compiled once. Each value multiplied is at least 1 and below 2^32,
+        // which keeps every exponent far from overflow. Once a product reaches 2^32, above any
+        // cap, the delay is the cap: the rest multiplies it by at least 1.
         let mut exponent = n.saturating_sub(1);
         while exponent != 0 {
-            if exponent & 1 == 1 {
-                acc = acc.mul(&power);
-                if acc.at_least_2_32() {
-                    return self.cap_ms;
-                }
+            let odd = exponent & 1 == 1;
+            let product = if odd { acc } else { power }.mul(&power);
+            if product.at_least_2_32() {
+                return self.cap_ms;
             }
-            exponent >>= 1;
-            if exponent != 0 {
-                power = power.mul(&power);
-                if power.at_least_2_32() {
-                    return self.cap_ms;
-                }
+            if odd {
+                acc = product;
+                exponent -= 1;
+            } else {
+                power = product;
+                exponent >>= 1;
             }
         }
         match acc.floor_below(self.cap_ms) {
