@@ -93,7 +93,10 @@
 //!     } else {
 //!         match retry.failed(&mut run, "refused") {
 //!             Step::Sleep(ms) => (&clock).delay_ms(ms),
-//!             Step::Stop { .. } => unreachable!("a policy that retries forever never stops"),
+//!             // Only a rule this retry has not got ends a run that retries forever (a
+//!             // predicate that refuses, a deadline, a budget). No panic: firmware would raise
+//!             // an alarm, or start a new run.
+//!             Step::Stop { .. } => break,
 //!         }
 //!     }
 //! }

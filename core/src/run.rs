@@ -5,6 +5,9 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 /// One run of an operation under a [`Retry`](crate::Retry): where it is in the delay schedule,
 /// when it started, and its [`AttemptLog`].
 ///
+/// `E` is the operation's error and `N` the capacity of the [`Policy`](crate::Policy) it runs
+/// under: a field holding the run of a `Retry<_, 8>` is a `Run<E, 8>`.
+///
 /// Made by [`Retry::start`](crate::Retry::start) and moved on by
 /// [`Retry::failed`](crate::Retry::failed) and [`Retry::succeeded`](crate::Retry::succeeded).
 /// It borrows nothing, so an event loop can keep it in a static, a task's local resources or a
