@@ -12,6 +12,10 @@ use crate::{Clock, Delay};
 /// while the operation reads [`now_ms`](Self::now_ms) or spends time with
 /// [`advance`](Self::advance). Nothing links it into firmware that does not use it.
 ///
+/// `M` defaults to 16 in a type (`let clock: MockClock = MockClock::new();`), but Rust applies
+/// no default in an expression: `MockClock::new()` alone asks for a type annotation, so name the
+/// size there, `MockClock::<16>::new()`.
+///
 /// ```
 /// use embedded_retry::{Delay, MockClock};
 ///
