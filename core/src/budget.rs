@@ -51,7 +51,9 @@ pub trait RetryBudget<E> {
     /// Permission for one retry, asked only when every other rule allows it: `true` (and the
     /// retry paid for, if it costs anything) or `false` (and nothing paid).
     fn try_spend(&self) -> bool;
-    /// The attempt under way succeeded; `after_retry` when the call had failed before.
+    /// The attempt under way succeeded; `after_retry` when an attempt of the call failed since
+    /// it started or last succeeded (a supervisor's run goes on after a success, and its next
+    /// success may come at the first try of a reconnect).
     fn succeeded(&self, after_retry: bool);
 }
 

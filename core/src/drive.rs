@@ -51,7 +51,8 @@ where
             // Each attempt is logged at this one place, so that the log is written inline.
             let (record, next) = match op() {
                 Ok(value) => {
-                    self.tell_success(&log);
+                    // A run of `call` ends at its first success: any attempt before it failed.
+                    self.tell_success::<E>(log.total_attempts() > 0);
                     (
                         AttemptOutcome::Succeeded,
                         Err((Ok(value), StopReason::Succeeded)),
@@ -170,7 +171,7 @@ where
                 // can write anywhere in it.
                 let (record, next) = match result {
                     Ok(value) => {
-                        d.retry.tell_success(&d.log);
+                        d.retry.tell_success::<E>(d.log.total_attempts() > 0);
                         (
                             AttemptOutcome::Succeeded,
                             Err((Ok(value), StopReason::Succeeded)),

@@ -385,6 +385,7 @@ where
         Run {
             log: crate::AttemptLog::new(),
             place: self.place(),
+            first_try: true,
         }
     }
 
@@ -419,6 +420,7 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
+        run.first_try = false;
         self.settle_failure(&mut run.log, &mut run.place, error, false)
     }
 
@@ -511,25 +513,19 @@ where
     where
         B: RetryBudget<E>,
     {
-        self.settle_success(&mut run.log);
+        self.tell_success::<E>(!run.first_try);
+        run.first_try = true;
+        run.log.record(AttemptOutcome::Succeeded);
     }
 
-    /// [`succeeded`](Self::succeeded), for the run whose log is `log`.
-    pub(crate) fn settle_success<E>(&mut self, log: &mut AttemptLog<E, N>)
-    where
-        B: RetryBudget<E>,
-    {
-        self.tell_success(log);
-        log.record(AttemptOutcome::Succeeded);
-    }
-
-    /// The retry budget is told that the attempt of the run whose log is `log` succeeded.
-    pub(crate) fn tell_success<E>(&self, log: &AttemptLog<E, N>)
+    /// The retry budget is told that the attempt under way succeeded, `after_retry` when an
+    /// attempt failed since the run started or last succeeded.
+    pub(crate) fn tell_success<E>(&self, after_retry: bool)
     where
         B: RetryBudget<E>,
     {
         if let Some(budget) = &self.budget {
-            budget.succeeded(log.total_attempts() > 0);
+            budget.succeeded(after_retry);
         }
     }
 
@@ -623,6 +619,7 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
+        run.first_try = false;
         self.settle_failure(&mut run.log, &mut run.place, E::from(crate::TimedOut), true)
     }
 }

@@ -20,6 +20,10 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 pub struct Run<E, const N: usize> {
     pub(crate) log: AttemptLog<E, N>,
     pub(crate) place: Place,
+    /// Whether no attempt has failed since the run started or last succeeded: a success now is
+    /// at its first try, not after a retry, which a retry budget is told. Kept here as a run
+    /// may go on after a success (the drivers' runs end at it, so they count attempts instead).
+    pub(crate) first_try: bool,
 }
 
 /// Where a run stands, its log apart: the drivers keep the log in the outcome they return, so

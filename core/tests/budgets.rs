@@ -665,6 +665,111 @@ proptest! {
 }
 
 // ---------------------------------------------------------------------------------------------
+// A supervisor's run, which goes on after a success.
+
+/// One attempt of a supervisor: whether it fails, and, after a success, whether the next
+/// connection is a new call (the run reset, the budget told of the call).
+fn supervisor_attempts() -> impl Strategy<Value = Vec<(bool, bool)>> {
+    prop::collection::vec((prop::bool::weighted(0.6), prop::bool::ANY), 0..60)
+}
+
+/// The attempts through one event-loop run of a policy that retries forever, with the bucket
+/// as its budget: the tokens after each attempt. A run the budget stops starts a new call.
+fn supervised(rates: BucketRates, attempts: &[(bool, bool)]) -> Vec<i64> {
+    const FOREVER: Policy<0> = Policy::builder()
+        .retry_forever()
+        .base_delay_ms(0)
+        .jitter(Jitter::None)
+        .build_or_panic();
+    let bucket = TokenBucket::new(rates);
+    let mut retry = Retry::without_jitter(FOREVER)
+        .unwrap()
+        .retry_budget(&bucket);
+    retry.start_call::<Error>().unwrap();
+    let mut run = retry.start();
+    let mut tokens = Vec::new();
+    for (i, &(fails, new_call)) in attempts.iter().enumerate() {
+        let stopped = if fails {
+            let number = u32::try_from(i).unwrap();
+            matches!(
+                retry.failed(&mut run, Error::Failed(number)),
+                Step::Stop { .. }
+            )
+        } else {
+            retry.succeeded(&mut run);
+            false
+        };
+        if stopped || (!fails && new_call) {
+            retry.start_call::<Error>().unwrap();
+            retry.reset(&mut run);
+        }
+        tokens.push(i64::from(bucket.tokens()));
+    }
+    tokens
+}
+
+/// The same attempts as the budget's documentation tells it: a success is after a retry when
+/// an attempt failed since the call started or last succeeded.
+fn supervised_model(rates: BucketRates, attempts: &[(bool, bool)]) -> Vec<i64> {
+    let mut model = BucketModel::new(rates);
+    model.start_call(0);
+    let mut failed_since = false;
+    let mut tokens = Vec::new();
+    for &(fails, new_call) in attempts {
+        let stopped = if fails {
+            model.attempt_failed(0);
+            failed_since = true;
+            !model.try_spend(0)
+        } else {
+            model.succeeded(failed_since, 0);
+            failed_since = false;
+            false
+        };
+        if stopped || (!fails && new_call) {
+            model.start_call(0);
+            failed_since = false;
+        }
+        tokens.push(model.shown(0));
+    }
+    tokens
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// A success at the first try of a reconnect, after an earlier success of the same run, earns
+    /// the bucket's refill, not a retry's refund: only a failure since the last success makes it
+    /// a success after a retry.
+    #[test]
+    fn a_supervisor_tells_the_bucket_of_retries_only_since_its_last_success(
+        rates in bucket_rates(), attempts in supervisor_attempts(),
+    ) {
+        prop_assert_eq!(supervised(rates, &attempts), supervised_model(rates, &attempts));
+    }
+}
+
+#[test]
+fn a_first_try_success_after_a_success_earns_the_refill() {
+    let rates = BucketRates {
+        capacity: 100,
+        cost: 5,
+        refill: 1,
+    };
+    // Drained first, so that what comes back shows: 100 tokens are 20 retries of cost 5.
+    let mut attempts = vec![(true, false); 20];
+    // The 21st failure finds the bucket empty, and the run stops (a new call starts); then
+    // three successes of the same run, each at its first try: a refill each.
+    attempts.extend([
+        (true, false),
+        (false, false),
+        (false, false),
+        (false, false),
+    ]);
+    let tokens = supervised(rates, &attempts);
+    assert_eq!(tokens[19..], [0, 0, 1, 2, 3]);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The breaker through the engine, case by case.
 
 const FIVE: Policy<8> = Policy::builder()
