@@ -29,8 +29,9 @@ pub enum Jitter {
     Equal,
     /// Uniform in `[0, d]`.
     Full,
-    /// `min(cap, uniform(base, 3 * previous))`, where `previous` is the last delay of this run
-    /// and starts at the base delay. The factor is not used; with a base of 0 every delay is 0.
+    /// `min(cap, uniform(base, 3 * previous))`, where `previous` is the last delay this kind drew
+    /// in the run (the schedule's own, not a longer hinted delay slept instead) and starts at the
+    /// base delay. The factor is not used; with a base of 0 every delay is 0.
     Decorrelated,
 }
 
