@@ -22,8 +22,8 @@
 /// # When the engine calls what
 /// For each call, [`Retry::call`](crate::Retry::call) and
 /// [`call_async`](crate::Retry::call_async) (and an event loop through
-/// [`Retry::start_call`](crate::Retry::start_call), [`failed`](crate::Retry::failed) and
-/// [`succeeded`](crate::Retry::succeeded)):
+/// [`Retry::start_call`](crate::Retry::start_call), [`failed`](crate::Retry::failed),
+/// [`start_retry`](crate::Retry::start_retry) and [`succeeded`](crate::Retry::succeeded)):
 /// 1. [`start_call`](Self::start_call), once, before the first attempt. An `Err` ends the call
 ///    there, with no attempt made, the error handed back and
 ///    [`StopReason::CircuitOpen`](crate::StopReason::CircuitOpen); nothing else is called.
@@ -32,7 +32,10 @@
 ///    (attempts, delay budget, deadline) allow a retry, [`try_spend`](Self::try_spend). A
 ///    `false` ends the run with
 ///    [`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted).
-/// 3. After the attempt that succeeds: [`succeeded`](Self::succeeded), saying whether retries
+/// 3. After the sleep, before the retry: [`start_retry`](Self::start_retry). An `Err` ends the
+///    run there, with the retry not made, the error handed back and
+///    [`StopReason::CircuitOpen`](crate::StopReason::CircuitOpen).
+/// 4. After the attempt that succeeds: [`succeeded`](Self::succeeded), saying whether retries
 ///    came before it.
 ///
 /// Each strategy also has these methods as its own, so they can be called on it directly
@@ -51,6 +54,15 @@ pub trait RetryBudget<E> {
     /// Permission for one retry, asked only when every other rule allows it: `true` (and the
     /// retry paid for, if it costs anything) or `false` (and nothing paid).
     fn try_spend(&self) -> bool;
+    /// A retry allowed by [`try_spend`](Self::try_spend) is about to be made, its sleep over:
+    /// `Err` refuses it. Only a circuit breaker refuses, with `E::from(CircuitOpen)`, when it
+    /// has opened while the retry slept.
+    ///
+    /// # Errors
+    /// The error the run ends with.
+    fn start_retry(&self) -> Result<(), E> {
+        Ok(())
+    }
     /// The attempt under way succeeded; `after_retry` when an attempt of the call failed since
     /// it started or last succeeded (a supervisor's run goes on after a success, and its next
     /// success may come at the first try of a reconnect).
@@ -66,6 +78,9 @@ impl<T: RetryBudget<E> + ?Sized, E> RetryBudget<E> for &T {
     }
     fn try_spend(&self) -> bool {
         T::try_spend(self)
+    }
+    fn start_retry(&self) -> Result<(), E> {
+        T::start_retry(self)
     }
     fn succeeded(&self, after_retry: bool) {
         T::succeeded(self, after_retry)

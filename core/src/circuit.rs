@@ -267,6 +267,20 @@ impl<C: Clock> CircuitBreaker<C> {
         matches!(self.state.get(), State::Closed { .. })
     }
 
+    /// A retry is about to be made, its sleep over: `Err(CircuitOpen)` unless still closed, as
+    /// when another call's failures opened it while the retry slept. A retry never becomes the
+    /// probe.
+    ///
+    /// # Errors
+    /// [`CircuitOpen`] when the retry is refused.
+    pub fn start_retry(&self) -> Result<(), CircuitOpen> {
+        if self.try_spend() {
+            Ok(())
+        } else {
+            Err(CircuitOpen)
+        }
+    }
+
     /// An attempt succeeded: counted while closed (ending a run of failures); the probe's
     /// success closes the breaker, with its counts reset.
     pub fn succeeded(&self, _after_retry: bool) {
@@ -319,6 +333,9 @@ impl<E: From<CircuitOpen>, C: Clock> RetryBudget<E> for CircuitBreaker<C> {
     }
     fn try_spend(&self) -> bool {
         CircuitBreaker::try_spend(self)
+    }
+    fn start_retry(&self) -> Result<(), E> {
+        CircuitBreaker::start_retry(self).map_err(E::from)
     }
     fn succeeded(&self, after_retry: bool) {
         CircuitBreaker::succeeded(self, after_retry)

@@ -73,6 +73,9 @@ where
                 Ok(slept_ms) => delay.delay_ms(slept_ms),
                 Err((result, reason)) => return Outcome::new(result, reason, log),
             }
+            if let Err(error) = self.start_retry() {
+                return Outcome::new(Err(error), StopReason::CircuitOpen, log);
+            }
         }
     }
 }
@@ -192,6 +195,9 @@ where
                 match next {
                     Ok(slept_ms) => delay.delay_ms(slept_ms).await,
                     Err((result, reason)) => return Outcome::new(result, reason, d.log),
+                }
+                if let Err(error) = d.retry.start_retry() {
+                    return Outcome::new(Err(error), StopReason::CircuitOpen, d.log);
                 }
             }
         }

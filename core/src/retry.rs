@@ -379,6 +379,25 @@ where
         }
     }
 
+    /// Asks the retry budget whether the retry a [`Step::Sleep`] allowed may be made now that the
+    /// sleep is over (a circuit breaker refuses it once another call's failures have opened it
+    /// meanwhile): an event loop calls it when its timer fires, before the attempt, as
+    /// [`call`](Self::call) and [`call_async`](Self::call_async) do. `Ok` without a budget. On
+    /// `Err`, the run is over: [`Run::finish`] it with the error and
+    /// [`StopReason::CircuitOpen`].
+    ///
+    /// # Errors
+    /// The budget's refusal, as the operation's error type.
+    pub fn start_retry<E>(&self) -> Result<(), E>
+    where
+        B: RetryBudget<E>,
+    {
+        match &self.budget {
+            Some(budget) => budget.start_retry(),
+            None => Ok(()),
+        }
+    }
+
     /// Starts a run, reading the deadline's clock (if there is a deadline): the first attempt
     /// follows. With a retry budget, call [`start_call`](Self::start_call) first.
     pub fn start<E>(&self) -> Run<E, N> {

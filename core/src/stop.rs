@@ -24,7 +24,8 @@ pub enum StopReason {
     /// The predicate hinted a delay above the cap and the policy says
     /// [`HintAboveCap::Stop`](crate::HintAboveCap::Stop).
     HintAboveCap,
-    /// A circuit breaker refused the call: no attempt was made, and the error is
+    /// A circuit breaker refused the call, or a retry once its sleep was over (the breaker had
+    /// opened meanwhile): the attempt was not made, and the error is
     /// [`CircuitOpen`](crate::CircuitOpen) turned into the operation's error type.
     CircuitOpen,
 }

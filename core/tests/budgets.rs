@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use embedded_retry::stand_in::{NoClock, NoHook, NoRng};
 use embedded_retry::{
     AdaptiveBucket, AdaptiveRates, AttemptOutcome, BucketRates, CircuitBreaker, CircuitOpen,
-    CircuitSettings, CircuitState, GrpcThrottle, Jitter, MockClock, Outcome, Policy, Retry,
+    CircuitSettings, CircuitState, Delay, GrpcThrottle, Jitter, MockClock, Outcome, Policy, Retry,
     RetryAll, RetryBreaker, RetryBudget, Run, Step, StopReason, ThrottleRates, TokenBucket,
 };
 use proptest::prelude::*;
@@ -62,6 +62,10 @@ trait Model {
     fn start_call(&mut self, now: u64) -> bool;
     fn attempt_failed(&mut self, now: u64);
     fn try_spend(&mut self, now: u64) -> bool;
+    /// `false`: the retry is refused after its sleep. Only a circuit breaker refuses.
+    fn start_retry(&mut self, _now: u64) -> bool {
+        true
+    }
     fn succeeded(&mut self, after_retry: bool, now: u64);
     /// What the strategy shows of itself: tokens, counts, or its state.
     fn shown(&self, now: u64) -> i64;
@@ -304,6 +308,10 @@ impl Model for CircuitModel {
     fn try_spend(&mut self, now: u64) -> bool {
         matches!(self.at(now), Circuit::Closed { .. })
     }
+    fn start_retry(&mut self, now: u64) -> bool {
+        // Only while closed: a retry never becomes the probe.
+        matches!(self.at(now), Circuit::Closed { .. })
+    }
     fn succeeded(&mut self, _: bool, now: u64) {
         match self.at(now) {
             Circuit::Closed { failed, ended, .. } => {
@@ -342,6 +350,7 @@ enum Event {
     StartCall,
     AttemptFailed,
     TrySpend,
+    StartRetry,
     Succeeded { after_retry: bool },
     Advance(u64),
 }
@@ -351,6 +360,7 @@ fn events() -> impl Strategy<Value = Vec<Event>> {
         3 => Just(Event::StartCall),
         4 => Just(Event::AttemptFailed),
         3 => Just(Event::TrySpend),
+        2 => Just(Event::StartRetry),
         2 => any::<bool>().prop_map(|after_retry| Event::Succeeded { after_retry }),
         2 => prop_oneof![0u64..=10, 0u64..=3_000].prop_map(Event::Advance),
     ];
@@ -383,6 +393,14 @@ fn replay<B: RetryBudget<Error>>(
             }
             Event::TrySpend => {
                 prop_assert_eq!(budget.try_spend(), model.try_spend(now), "event {}", i);
+            }
+            Event::StartRetry => {
+                let expected = if model.start_retry(now) {
+                    Ok(())
+                } else {
+                    Err(Error::PeerDown)
+                };
+                prop_assert_eq!(budget.start_retry(), expected, "event {}", i);
             }
             Event::Succeeded { after_retry } => {
                 budget.succeeded(after_retry);
@@ -838,6 +856,120 @@ fn a_refused_call_ends_with_circuit_open_no_attempt_and_the_error_from_circuit_o
     }
 }
 
+/// Sleeps on the clock and, meanwhile, fails two attempts of another call that shares the
+/// breaker (as another task of the same executor would), which opens it.
+struct OtherCallFails<'a> {
+    clock: &'a MockClock<8>,
+    breaker: &'a CircuitBreaker<&'a MockClock<8>>,
+}
+
+impl OtherCallFails<'_> {
+    fn meanwhile(&self, ms: u32) {
+        self.breaker.attempt_failed();
+        self.breaker.attempt_failed();
+        self.clock.advance(u64::from(ms));
+    }
+}
+
+impl Delay for OtherCallFails<'_> {
+    fn delay_ms(&mut self, ms: u32) {
+        self.meanwhile(ms);
+    }
+}
+
+impl embedded_hal_async::delay::DelayNs for OtherCallFails<'_> {
+    async fn delay_ns(&mut self, ns: u32) {
+        self.meanwhile(ns.div_ceil(1_000_000));
+    }
+    async fn delay_ms(&mut self, ms: u32) {
+        self.meanwhile(ms);
+    }
+}
+
+#[test]
+fn a_retry_is_not_made_once_the_breaker_opened_during_its_sleep() {
+    for asynchronous in [false, true] {
+        let clock = MockClock::<8>::new();
+        let breaker = two_strikes(&clock);
+        let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+        let calls = Cell::new(0);
+        let failing = || {
+            calls.set(calls.get() + 1);
+            Err::<u32, _>(Error::Failed(calls.get()))
+        };
+        let mut delay = OtherCallFails {
+            clock: &clock,
+            breaker: &breaker,
+        };
+        let outcome = if asynchronous {
+            block_on(retry.call_async(&mut delay, || std::future::ready(failing())))
+        } else {
+            retry.call(&mut delay, failing)
+        };
+        // The first attempt failed with the breaker closed, and its retry was allowed; while it
+        // slept the other call opened the breaker, so the retry was not made.
+        assert_eq!(calls.get(), 1, "async: {asynchronous}");
+        assert_eq!(breaker.state(), CircuitState::Open);
+        assert_eq!(outcome.stop_reason(), StopReason::CircuitOpen);
+        assert_eq!(outcome.total_attempts(), 1);
+        assert_eq!(outcome.total_delay_ms(), 100);
+        let record = outcome.log().last().unwrap();
+        assert_eq!(
+            (record.number, record.error(), record.slept_ms()),
+            (1, Some(&Error::Failed(1)), Some(100))
+        );
+        assert_eq!(outcome.into_result(), Err(Error::PeerDown));
+    }
+}
+
+#[test]
+fn an_event_loop_asks_before_a_retry_and_a_retry_never_becomes_the_probe() {
+    let clock = MockClock::<8>::new();
+    let breaker = two_strikes(&clock);
+    let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
+    retry.start_call::<Error>().unwrap();
+    let mut run: Run<Error, 8> = retry.start();
+    assert_eq!(retry.failed(&mut run, Error::Failed(1)), Step::Sleep(100));
+    assert_eq!(retry.start_retry::<Error>(), Ok(()));
+
+    // Another call's two failures open it while this run sleeps: its retry is refused.
+    breaker.attempt_failed();
+    breaker.attempt_failed();
+    clock.advance(100);
+    assert_eq!(retry.start_retry::<Error>(), Err(Error::PeerDown));
+    let outcome = run.finish::<u32>(Err(Error::PeerDown), StopReason::CircuitOpen);
+    assert_eq!(outcome.total_attempts(), 1);
+
+    // After the cool-down a call is let through as the probe, but no retry is, until the
+    // probe's success closes the breaker.
+    clock.advance(1_000);
+    assert_eq!(breaker.state(), CircuitState::HalfOpen);
+    assert_eq!(retry.start_retry::<Error>(), Err(Error::PeerDown));
+    assert_eq!(breaker.state(), CircuitState::HalfOpen);
+    assert_eq!(retry.start_call::<Error>(), Ok(()));
+    assert_eq!(retry.start_retry::<Error>(), Err(Error::PeerDown));
+    let mut probe: Run<Error, 8> = retry.start();
+    retry.succeeded(&mut probe);
+    assert_eq!(breaker.state(), CircuitState::Closed);
+    assert_eq!(retry.start_retry::<Error>(), Ok(()));
+
+    // Without a budget, and with a budget that never refuses, a retry is always made.
+    let plain = Retry::without_jitter(FIVE).unwrap();
+    assert_eq!(plain.start_retry::<Error>(), Ok(()));
+    let bucket = TokenBucket::new(BucketRates {
+        capacity: 0,
+        cost: 5,
+        refill: 0,
+    });
+    assert_eq!(
+        Retry::without_jitter(FIVE)
+            .unwrap()
+            .retry_budget(&bucket)
+            .start_retry::<Error>(),
+        Ok(())
+    );
+}
+
 #[cfg(feature = "std")]
 #[test]
 fn a_refused_io_call_ends_with_an_io_error_holding_circuit_open() {
@@ -1004,7 +1136,11 @@ fn a_budget_refuses_retries_alike_in_the_blocking_the_async_and_the_event_loop_f
                                 break run.finish(Ok(value), StopReason::Succeeded);
                             }
                             Err(error) => match retry.failed(&mut run, error) {
-                                Step::Sleep(_) => continue,
+                                Step::Sleep(_) => {
+                                    if let Err(error) = retry.start_retry() {
+                                        break run.finish(Err(error), StopReason::CircuitOpen);
+                                    }
+                                }
                                 Step::Stop { reason, error } => {
                                     break run.finish(Err(error), reason);
                                 }

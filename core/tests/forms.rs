@@ -132,7 +132,12 @@ where
                     break run.finish(Ok(value), StopReason::Succeeded);
                 }
                 Err(error) => match retry.failed(&mut run, error) {
-                    Step::Sleep(ms) => (&clocks[2]).delay_ms(ms),
+                    Step::Sleep(ms) => {
+                        (&clocks[2]).delay_ms(ms);
+                        if let Err(error) = retry.start_retry() {
+                            break run.finish(Err(error), StopReason::CircuitOpen);
+                        }
+                    }
                     Step::Stop { reason, error } => break run.finish(Err(error), reason),
                 },
             }
