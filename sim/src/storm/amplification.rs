@@ -329,7 +329,13 @@ impl Client<'_> {
                     mut run,
                     succeeded: false,
                 } => match retry.failed(&mut run, CallError::Server) {
-                    Step::Sleep(ms) => self.attempt(now + f64::from(ms), run),
+                    // The policy retries at once (its cap is 0), so the retry is due now: the
+                    // core asks again, and a breaker refuses it unless still closed.
+                    Step::Sleep(ms) => {
+                        if retry.start_retry::<CallError>().is_ok() {
+                            self.attempt(now + f64::from(ms), run);
+                        }
+                    }
                     Step::Stop { .. } => {}
                 },
             }

@@ -259,6 +259,15 @@ enum Event {
     Answer { request: u32, attempt: u32 },
     /// An attempt's time is up.
     TimeUp { request: u32, attempt: u32 },
+    /// The sleep before retry `attempt` of `request` is over: the attempt leaves, allowed
+    /// `limit_ms`, and reaches the server at `there` (drawn when the retry was decided), unless
+    /// the client's breaker has opened meanwhile.
+    RetryDue {
+        request: u32,
+        attempt: u32,
+        there: f64,
+        limit_ms: Option<u32>,
+    },
     /// A second ends.
     Tick,
 }
@@ -378,6 +387,12 @@ impl<'a> Model<'a> {
                 Event::TimeUp { request, attempt } => {
                     self.time_up(now, request, attempt, retries);
                 }
+                Event::RetryDue {
+                    request,
+                    attempt,
+                    there,
+                    limit_ms,
+                } => self.retry_due(now, (request, attempt, there, limit_ms), retries),
                 Event::Tick => {
                     self.now.in_flight = self.serving;
                     self.seconds.push(std::mem::take(&mut self.now));
@@ -422,11 +437,38 @@ impl<'a> Model<'a> {
 
     /// Attempt `attempt` of `request` leaves its client at `at`, allowed `limit_ms`.
     fn send(&mut self, at: f64, request: u32, attempt: u32, limit_ms: Option<u32>) {
-        let there = at + exponential(&mut self.rng, self.setup.hop_mean_ms);
+        let there = self.hop_from(at);
+        self.leave(at, there, request, attempt, limit_ms);
+    }
+
+    /// When an attempt that leaves at `at` reaches the server.
+    fn hop_from(&mut self, at: f64) -> f64 {
+        at + exponential(&mut self.rng, self.setup.hop_mean_ms)
+    }
+
+    /// Attempt `attempt` of `request` leaves its client at `at`, allowed `limit_ms`, and reaches
+    /// the server at `there`.
+    fn leave(&mut self, at: f64, there: f64, request: u32, attempt: u32, limit_ms: Option<u32>) {
         self.agenda.add(there, Event::AtServer { request, attempt });
         let limit = limit_ms.unwrap_or(self.setup.timeout_ms);
         self.agenda
             .add(at + f64::from(limit), Event::TimeUp { request, attempt });
+    }
+
+    /// The sleep before retry `attempt` of `request` is over at `now`: the core asks the
+    /// client's budget again (a breaker opened meanwhile refuses it, and the request ends).
+    fn retry_due<B: RetryBudget<CallError>>(
+        &mut self,
+        now: f64,
+        (request, attempt, there, limit_ms): (u32, u32, f64, Option<u32>),
+        retries: &[ClientRetry<B>],
+    ) {
+        let entry = &mut self.requests[request as usize];
+        if retries[entry.client].start_retry::<CallError>().is_ok() {
+            self.leave(now, there, request, attempt, limit_ms);
+        } else {
+            entry.run = None;
+        }
     }
 
     /// The time of attempt `attempt` of `request` is up at `now`: unless it was answered, the
@@ -451,9 +493,22 @@ impl<'a> Model<'a> {
         match retry.timed_out(&mut run) {
             Step::Sleep(ms) => {
                 self.now.retries += 1;
-                let limit = retry.attempt_limit_ms(&run);
+                let limit_ms = retry.attempt_limit_ms(&run);
                 entry.run = Some(run);
-                self.send(now + f64::from(ms), request, attempt + 1, limit);
+                // The hop is drawn now, so that every strategy draws the same numbers in the same
+                // order whether or not a breaker later refuses the retry.
+                let due = now + f64::from(ms);
+                let there = self.hop_from(due);
+                let (request, attempt) = (request, attempt + 1);
+                self.agenda.add(
+                    due,
+                    Event::RetryDue {
+                        request,
+                        attempt,
+                        there,
+                        limit_ms,
+                    },
+                );
             }
             Step::Stop { .. } => {}
         }
@@ -472,6 +527,50 @@ mod tests {
             timeouts: sum.timeouts + s.timeouts,
             in_flight: sum.in_flight.max(s.in_flight),
         })
+    }
+
+    /// A retry due while its client's breaker is open is not sent, and its request ends; one
+    /// due while the breaker is closed leaves, to reach the server when its hop was drawn.
+    #[test]
+    fn a_retry_due_while_the_breaker_is_open_is_not_sent() {
+        let setup = Setup::default();
+        let clock = ModelClock::default();
+        let breaker = CircuitBreaker::new(&clock, CIRCUIT);
+        let retries = [Retry::new(
+            Strategy::BackoffBreaker.policy(3),
+            XorShiftRng::seed_from_u64(1),
+        )
+        .attempt_timeout_ms(setup.timeout_ms)
+        .retry_budget(&breaker)];
+        let mut model = Model::new(&setup, LoadShape::Ramp, 1, &clock);
+        for _ in 0..2 {
+            model.requests.push(Request {
+                client: 0,
+                attempt: 1,
+                run: Some(retries[0].start()),
+            });
+        }
+
+        model.retry_due(1_000.0, (0, 1, 1_050.0, Some(3_000)), &retries);
+        assert!(model.requests[0].run.is_some());
+        assert_eq!(
+            model.agenda.take_next().map(|(at, _)| at),
+            Some(1_050.0),
+            "the attempt reaches the server"
+        );
+        assert_eq!(
+            model.agenda.take_next().map(|(at, _)| at),
+            Some(4_000.0),
+            "its time is up"
+        );
+
+        // Five failed attempts in a row (the defaults) open the breaker.
+        for _ in 0..5 {
+            breaker.attempt_failed();
+        }
+        model.retry_due(2_000.0, (1, 1, 2_050.0, Some(3_000)), &retries);
+        assert!(model.requests[1].run.is_none(), "the request ends");
+        assert!(model.agenda.is_empty(), "nothing is sent");
     }
 
     #[test]
