@@ -43,38 +43,40 @@ where
         B: RetryBudget<E>,
     {
         let mut place = self.place();
-        let mut log = AttemptLog::new();
         if let Err(error) = self.start_call() {
-            return Outcome::new(Err(error), StopReason::CircuitOpen, log);
+            return Outcome::new(Err(error), StopReason::CircuitOpen, AttemptLog::new());
         }
+        // The outcome is made at the first attempt and the run's log kept in it: the log is
+        // never moved, which would copy all its records (and need room for both copies).
+        let mut outcome = Outcome::new(op(), StopReason::Succeeded, AttemptLog::new());
         loop {
             // Each attempt is logged at this one place, so that the log is written inline.
-            let (record, next) = match op() {
-                Ok(value) => {
+            let (record, stop) = match &outcome.result {
+                Ok(_) => {
                     // A run of `call` ends at its first success: any attempt before it failed.
-                    self.tell_success::<E>(log.total_attempts() > 0);
-                    (
-                        AttemptOutcome::Succeeded,
-                        Err((Ok(value), StopReason::Succeeded)),
-                    )
+                    self.tell_success::<E>(outcome.log.total_attempts() > 0);
+                    (AttemptOutcome::Succeeded, Some(StopReason::Succeeded))
                 }
-                Err(error) => match self.judge(&log, &mut place, &error) {
+                Err(error) => match self.judge(&outcome.log, &mut place, error) {
+                    Err(reason) => (AttemptOutcome::Stopped { reason }, Some(reason)),
                     Ok((slept_ms, hint_ms)) => {
-                        (retried(Some(error), slept_ms, hint_ms), Ok(slept_ms))
+                        delay.delay_ms(slept_ms);
+                        let (next, refused) = match self.start_retry() {
+                            Ok(()) => (op(), None),
+                            Err(error) => (Err(error), Some(StopReason::CircuitOpen)),
+                        };
+                        // The retried attempt is logged now, its error taken from the outcome
+                        // for the next result: before that is judged, so the counts are the
+                        // same as if it had been logged before the sleep.
+                        let error = core::mem::replace(&mut outcome.result, next).err();
+                        (retried(error, slept_ms, hint_ms), refused)
                     }
-                    Err(reason) => (
-                        AttemptOutcome::Stopped { reason },
-                        Err((Err(error), reason)),
-                    ),
                 },
             };
-            log.record(record);
-            match next {
-                Ok(slept_ms) => delay.delay_ms(slept_ms),
-                Err((result, reason)) => return Outcome::new(result, reason, log),
-            }
-            if let Err(error) = self.start_retry() {
-                return Outcome::new(Err(error), StopReason::CircuitOpen, log);
+            outcome.log.record(record);
+            if let Some(stop) = stop {
+                outcome.stop = stop;
+                return outcome;
             }
         }
     }
