@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::exit::Exit;
 use crate::harness::{self, HarnessArgs};
 use crate::herd::{self, HerdArgs};
+use crate::output::{plain, to_stderr, to_stdout};
 use crate::storm::{self, StormArgs};
 
 /// Runs the seed's flaky-operation harness under a retry policy and writes a JSON report.
@@ -66,22 +67,29 @@ where
     }
 }
 
-/// Prints clap's help or version (exit 0), or the first line of its error (exit 2).
+/// Prints clap's help or version (exit 0, or 3 when stdout cannot take it), or the first line
+/// of its error (exit 2).
 fn clap_exit(error: &clap::Error) -> Exit {
     if matches!(
         error.kind(),
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
-        print!("{error}");
-        return Exit::Success;
+        return match to_stdout(&error.to_string()) {
+            Ok(()) => Exit::Success,
+            Err(failed) => {
+                to_stderr(&format!(
+                    "error: cannot write to stdout: {}\n",
+                    plain(&failed)
+                ));
+                Exit::Write
+            }
+        };
     }
     let rendered = error.render().to_string();
-    eprintln!(
-        "{}",
-        rendered
-            .lines()
-            .next()
-            .unwrap_or("error: invalid arguments")
-    );
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("error: invalid arguments");
+    to_stderr(&format!("{first}\n"));
     Exit::Usage
 }

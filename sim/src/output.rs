@@ -1,6 +1,7 @@
 //! Writing a file so that a failed write never leaves a partial or clobbered one: into a
 //! temporary file beside it, renamed over it once complete (a pipe or a device, which holds no
-//! file to protect, is written directly).
+//! file to protect, is written directly). And writing to stdout and stderr without the panic of
+//! `print!` when they are closed or full.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -54,6 +55,46 @@ pub fn plain(error: &io::Error) -> String {
             })
         }
     }
+}
+
+/// Writes `text` to stdout, flushed. A stdout that cannot take it (a pipe whose reader has
+/// gone, a full disk) is an error for the caller to report, never a panic, as it is with
+/// `print!`.
+///
+/// # Errors
+/// The error stdout gave.
+pub fn to_stdout(text: &str) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// Writes `text` to stderr. An error is dropped: there is nowhere left to report it, and a
+/// closed stderr must not stop a run or the files it writes.
+pub fn to_stderr(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Whether `a` and `b` lead to the same file, so that writing both would leave one: the same
+/// path, the same existing file (through a link, or `./`), or the same name in the same
+/// existing folder.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    #[cfg(unix)]
+    if let (Ok(a), Ok(b)) = (fs::metadata(a), fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return (a.dev(), a.ino()) == (b.dev(), b.ino());
+    }
+    let resolved = |path: &Path| {
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Some(fs::canonicalize(parent).ok()?.join(path.file_name()?))
+    };
+    resolved(a).is_some_and(|a| resolved(b) == Some(a))
 }
 
 /// A file being written: its contents go to a new temporary file beside it, which
@@ -400,6 +441,22 @@ mod tests {
             error.why,
             format!("{} is a folder, not a file", dir.display())
         );
+    }
+
+    #[test]
+    fn the_same_file_is_found_by_any_path_that_leads_to_it() {
+        use std::os::unix::fs::symlink;
+        let dir = scratch("same");
+        let (new, other) = (dir.join("new.json"), dir.join("other.json"));
+        assert!(same_file(&new, &new));
+        assert!(same_file(&new, &dir.join(".").join("new.json")));
+        fs::create_dir(dir.join("sub")).unwrap();
+        assert!(same_file(&new, &dir.join("sub/../new.json")));
+        assert!(!same_file(&new, &other));
+        fs::write(&other, b"x").unwrap();
+        symlink(&other, &new).unwrap();
+        assert!(same_file(&new, &other));
+        assert!(!same_file(&new, &dir.join("third.json")));
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Instant;
 
-use common::{Ran, assert_has, column, files, read_json, sim, sim_report, sim_to, workdir};
+use common::{
+    Ran, assert_has, closed_pipe, column, files, read_json, sim, sim_report, sim_to, workdir,
+};
 use serde_json::{Value, json};
 
 const DEFAULT_REPORT: &str = "data/retry_report.json";
@@ -243,6 +245,10 @@ const BAD_INVOCATIONS: &str = "
     --retry-after-at x:1s
     --retry-after-at 2:soon
     --hint-above-cap maybe
+    --retry-after-at -1:1s
+    --retry-budget -1:1:1
+    --jitter -full
+    --hint-above-cap -stop
     --retry-after-at 1:1s --retry-after-at 1:2s
     --non-retryable-at 2 --retry-after-at 2:1s
     --max-attempts unlimited --fail-count 4294967295 => --fail-count
@@ -599,6 +605,27 @@ fn a_report_that_cannot_reach_stdout_exits_3() {
 }
 
 #[test]
+fn a_summary_that_cannot_reach_stdout_exits_3_with_the_report_written() {
+    let full = || fs::OpenOptions::new().write(true).open("/dev/full").ok();
+    let mut cases = vec![(closed_pipe(), "broken pipe")];
+    cases.extend(full().map(|full| (Stdio::from(full), "the disk is full")));
+    for (stdout, why) in cases {
+        let dir = workdir();
+        let ran = sim_to(&dir, &[], stdout);
+        assert_eq!(ran.code, Some(3), "{why}: {}", ran.stderr);
+        assert_eq!(
+            ran.stderr.lines().last(),
+            Some(format!("error: cannot write the summary to stdout: {why}").as_str())
+        );
+        assert_eq!(read_json(&dir.join(DEFAULT_REPORT))["status"], "success");
+    }
+    // Help that cannot be shown is a write error too, not a panic.
+    let ran = sim_to(&workdir(), &["--help"], closed_pipe());
+    assert_eq!(ran.code, Some(3), "{}", ran.stderr);
+    assert_eq!(ran.stderr, "error: cannot write to stdout: broken pipe\n");
+}
+
+#[test]
 fn real_time_really_sleeps_at_least_the_total_delay() {
     let started = Instant::now();
     let (code, r) = sim_report(&["--real-time", "--base-delay", "20ms"]);
@@ -654,4 +681,64 @@ fn a_call_longer_than_its_timeout_is_cut_off_reported_as_timed_out_and_retried()
     assert_eq!(r["attempts"][0]["status"], "failed");
     assert_eq!(r["attempts"][2]["status"], "success");
     assert_eq!(r["elapsed_ms"], 3 * 50 + 100 + 200);
+}
+
+#[test]
+fn a_call_is_cut_off_at_the_deadline_when_less_is_left_than_its_timeout() {
+    // Call 1 takes its 100 ms and sleeps 100; call 2 starts at 200 ms with 50 ms left before
+    // the 250 ms deadline, less than its 1 s timeout: it is cut off then, not let run to 300.
+    let args = [
+        "--op-time",
+        "100ms",
+        "--deadline",
+        "250ms",
+        "--attempt-timeout",
+        "1s",
+    ];
+    let (code, r) = sim_report(&args);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        column(&r["attempts"], "status"),
+        [json!("failed"), json!("timed_out")]
+    );
+    assert_eq!(column(&r["attempts"], "elapsed_ms"), [json!(0), json!(200)]);
+    assert_has(
+        &r,
+        json!({"stop_reason": "deadline_exceeded", "error": "the attempt timed out",
+               "elapsed_ms": 250}),
+    );
+
+    // Each operation's deadline runs from its own start: the second, from 250 ms, is cut off
+    // as the first was, at 500.
+    let (code, r) = sim_report(&[&args[..], &["--operations", "2"]].concat());
+    assert_eq!(code, Some(1));
+    let second = &r["operations"][1];
+    assert_eq!(
+        column(&second["attempts"], "status"),
+        [json!("failed"), json!("timed_out")]
+    );
+    assert_eq!(
+        column(&second["attempts"], "elapsed_ms"),
+        [json!(250), json!(450)]
+    );
+    assert_eq!(r["elapsed_ms"], 500);
+
+    // The call that would succeed, at 100 ms with 50 ms left, is cut off at the deadline: the
+    // run fails there rather than succeed at 200 ms.
+    let (code, r) = sim_report(&[
+        "--fail-count",
+        "1",
+        "--base-delay",
+        "0",
+        "--op-time",
+        "100ms",
+        "--deadline",
+        "150ms",
+        "--attempt-timeout",
+        "1s",
+    ]);
+    assert_eq!(code, Some(1));
+    assert_eq!(r["attempts"][1]["status"], "timed_out");
+    assert_eq!(r["attempts"][1]["elapsed_ms"], 100);
+    assert_has(&r, json!({"status": "failed", "elapsed_ms": 150}));
 }

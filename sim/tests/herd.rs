@@ -1,6 +1,8 @@
 //! `sim herd` as a user runs it.
 
-use std::process::Command;
+mod common;
+
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -99,6 +101,12 @@ fn bad_sweeps_exit_2_naming_the_flag() {
         (&["--custom", "1s:1ms:2:none"][..], "--custom"),
         (&["--base", "-5ms"][..], "--base"),
         (&["--json", ""][..], "--json"),
+        (&["--runs", "-1"][..], "--runs"),
+        (&["--threads", "-1"][..], "--threads"),
+        (&["--seed", "-1"][..], "--seed"),
+        (&["--clients", "-5"][..], "--clients"),
+        (&["--custom", "-1:1:1:none"][..], "--custom"),
+        (&["--strategies", "-full"][..], "--strategies"),
     ] {
         let out = herd(args);
         let err = String::from_utf8(out.stderr).unwrap();
@@ -145,4 +153,73 @@ fn json_to_stdout_is_all_that_stdout_holds() {
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("stdout is the JSON alone");
     assert_eq!(rows.len(), 5);
     assert!(err.contains("clients"), "the table went to stderr: {err}");
+}
+
+#[test]
+fn the_same_path_for_the_json_and_the_svg_is_refused_naming_both() {
+    let dir = common::workdir();
+    let json = dir.join("j.json");
+    let same = dir.join(".").join("j.json");
+    for svg in [&json, &same] {
+        let out = herd(&[
+            "--clients",
+            "5",
+            "--runs",
+            "1",
+            "--json",
+            json.to_str().unwrap(),
+            "--svg",
+            svg.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+        assert!(err.contains("'--json ") && err.contains("'--svg "), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    assert!(common::files(&dir).is_empty(), "no file was made");
+}
+
+#[test]
+fn no_more_threads_start_than_there_are_cells() {
+    for threads in ["64", "4294967295"] {
+        let out = herd(&[
+            "--clients",
+            "5",
+            "--runs",
+            "1",
+            "--strategies",
+            "full",
+            "--threads",
+            threads,
+        ]);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{threads}: {err}");
+        assert!(err.contains("(1 cells x 1 runs) in "), "{err}");
+        assert!(err.contains(" on 1 threads"), "{threads}: {err}");
+    }
+}
+
+#[test]
+fn a_table_that_cannot_reach_stdout_exits_3_with_the_files_written() {
+    let dir = common::workdir();
+    let (json, svg) = (dir.join("herd.json"), dir.join("herd.svg"));
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["herd", "--clients", "5", "--runs", "1", "--json"])
+        .arg(&json)
+        .arg("--svg")
+        .arg(&svg)
+        .stdout(common::closed_pipe())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("error: cannot write the table to stdout: broken pipe")
+    );
+    let rows: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
 }

@@ -1,7 +1,9 @@
 //! `sim storm` on cases whose answers are known, and as a user runs it. Small runs: the models
 //! are the same at any size.
 
-use std::process::Command;
+mod common;
+
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use sim::storm::amplification::{self, Setup};
@@ -349,6 +351,8 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["--seed", "-1"][..], "--seed"),
         (&["--threads", "0"][..], "--threads"),
         (&["--json", ""][..], "--json"),
+        (&["--clients", "-5"][..], "--clients"),
+        (&["--model", "-x"][..], "--model"),
     ] {
         let out = storm(args);
         let err = String::from_utf8(out.stderr).unwrap();
@@ -371,4 +375,48 @@ fn an_output_that_cannot_be_written_is_refused_before_the_run() {
     assert!(err.contains("is a file, not a folder"), "{err}");
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read(&file).unwrap(), b"keep");
+}
+
+#[test]
+fn the_same_path_for_the_json_and_the_svg_is_refused_naming_both() {
+    let dir = scratch("same");
+    let path = dir.join("s.json");
+    let out = storm(&[
+        "--json",
+        path.to_str().unwrap(),
+        "--svg",
+        path.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+    assert!(err.contains("'--json ") && err.contains("'--svg "), "{err}");
+    assert!(common::files(&dir).is_empty(), "no file was made");
+}
+
+#[test]
+fn tables_that_cannot_reach_stdout_exit_3_with_the_files_written() {
+    let dir = scratch("closed");
+    let (json, svg) = (dir.join("storm.json"), dir.join("storm.svg"));
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .arg("storm")
+        .args(SMALL)
+        .arg("--json")
+        .arg(&json)
+        .arg("--svg")
+        .arg(&svg)
+        .stdout(common::closed_pipe())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let reported = "error: cannot write the table to stdout: broken pipe";
+    assert_eq!(err.matches(reported).count(), 1, "reported once: {err}");
+    assert!(err.contains("storm: collapse:"), "both models ran: {err}");
+    let rows: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    for model in ["amplification", "collapse"] {
+        assert!(rows.iter().any(|r| r["model"] == model), "{model}");
+    }
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
 }

@@ -9,7 +9,7 @@ use std::io;
 
 use crate::exit::Exit;
 use crate::harness::scenario::Scenario;
-use crate::output::{AtomicFile, Target, plain};
+use crate::output::{AtomicFile, Target, plain, to_stderr, to_stdout};
 use crate::parse;
 use crate::stderr_log::{Level, log};
 
@@ -38,7 +38,7 @@ pub fn run(args: HarnessArgs) -> Exit {
     let policy = match scenario.check() {
         Ok(policy) => policy,
         Err(refused) => {
-            eprintln!("error: {refused}");
+            to_stderr(&format!("error: {refused}\n"));
             return Exit::Usage;
         }
     };
@@ -63,14 +63,14 @@ pub fn run(args: HarnessArgs) -> Exit {
         Target::Stdout => match report::write(io::stdout().lock(), &scenario, policy) {
             Ok(totals) => {
                 // stdout holds the report, so the summary goes with the logs.
-                eprintln!("{}", totals.summary(several));
+                to_stderr(&format!("{}\n", totals.summary(several)));
                 totals
             }
             Err(error) => {
-                eprintln!(
-                    "error: cannot write the report to stdout: {}",
+                to_stderr(&format!(
+                    "error: cannot write the report to stdout: {}\n",
                     plain(&error)
-                );
+                ));
                 return Exit::Write;
             }
         },
@@ -88,15 +88,21 @@ pub fn run(args: HarnessArgs) -> Exit {
                         &format!("Report written to {}", path.display()),
                     );
                     // A path to stdout (`/dev/stdout`) gets the report alone, as `-` does.
+                    let summary = format!("{}\n", totals.summary(several));
                     if on_stdout {
-                        eprintln!("{}", totals.summary(several));
-                    } else {
-                        println!("{}", totals.summary(several));
+                        to_stderr(&summary);
+                    } else if let Err(error) = to_stdout(&summary) {
+                        // The report is in place; what could not be written is the summary.
+                        to_stderr(&format!(
+                            "error: cannot write the summary to stdout: {}\n",
+                            plain(&error)
+                        ));
+                        return Exit::Write;
                     }
                     totals
                 }
                 Err(error) => {
-                    eprintln!("error: {error}");
+                    to_stderr(&format!("error: {error}\n"));
                     return Exit::Write;
                 }
             }

@@ -1,6 +1,7 @@
 //! The seed's flaky-operation harness, run through the core's retry engine: the scenario (its
 //! flags and the report's `policy` object are this one type), the operation, and the run.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::ops::ControlFlow;
@@ -36,11 +37,11 @@ pub type SimPolicy = Policy<LOG_MAX>;
 pub struct Scenario {
     /// Total number of attempts, the first included (the seed's `--max-retries`), or
     /// `unlimited` to retry until another rule stops the run.
-    #[arg(long, visible_alias = "max-retries", value_name = "N", default_value = "5", value_parser = parse::limit)]
+    #[arg(long, visible_alias = "max-retries", value_name = "N", default_value = "5", value_parser = parse::limit, allow_hyphen_values = true)]
     pub max_attempts: Limit,
 
     /// How many of each operation's last attempts the report keeps (at most 1024).
-    #[arg(long, value_name = "N", default_value = "64", value_parser = parse::count_up_to::<LOG_MAX>)]
+    #[arg(long, value_name = "N", default_value = "64", value_parser = parse::count_up_to::<LOG_MAX>, allow_hyphen_values = true)]
     pub log_capacity: usize,
 
     /// Delay before the first retry: `250ms`, `1.5s`, `2m`, `1h`, or a bare number of seconds.
@@ -52,25 +53,25 @@ pub struct Scenario {
     pub max_delay_ms: u32,
 
     /// How much the delay grows after each retry, as a decimal with up to three places.
-    #[arg(long, value_name = "F", default_value = "2", value_parser = parse::factor)]
+    #[arg(long, value_name = "F", default_value = "2", value_parser = parse::factor, allow_hyphen_values = true)]
     #[serde(serialize_with = "decimal")]
     pub factor: Factor,
 
     /// How delays are randomised.
-    #[arg(long, value_name = "KIND", default_value_t = Jitter::None, value_parser = parse::named::<Jitter>(&Jitter::NAMES))]
+    #[arg(long, value_name = "KIND", default_value_t = Jitter::None, value_parser = parse::named::<Jitter>(&Jitter::NAMES), allow_hyphen_values = true)]
     #[serde(serialize_with = "by_name")]
     pub jitter: Jitter,
 
     /// Seed for the jitter generator; without it one is picked and recorded in the report.
-    #[arg(long, value_name = "N", value_parser = parse::whole)]
+    #[arg(long, value_name = "N", value_parser = parse::whole, allow_hyphen_values = true)]
     pub seed: Option<u64>,
 
     /// How many calls fail with a retryable error before the operation succeeds.
-    #[arg(long, value_name = "N", default_value = "2", value_parser = parse::count)]
+    #[arg(long, value_name = "N", default_value = "2", value_parser = parse::count, allow_hyphen_values = true)]
     pub fail_count: u32,
 
     /// Call K fails with an error the retry predicate refuses to retry (K counts from 1).
-    #[arg(long, value_name = "K", value_parser = parse::call_number)]
+    #[arg(long, value_name = "K", value_parser = parse::call_number, allow_hyphen_values = true)]
     pub non_retryable_at: Option<u32>,
 
     /// Stop rather than sleep when the slept total would pass D.
@@ -93,22 +94,22 @@ pub struct Scenario {
 
     /// Run N operations in sequence (each the same flaky operation, sharing the retry budget);
     /// the report then holds one entry per operation.
-    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::positive)]
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::positive, allow_hyphen_values = true)]
     pub operations: u32,
 
     /// What a hinted delay above the cap does: honour (sleep it) or stop (end the run).
-    #[arg(long, value_name = "CHOICE", default_value_t = HintAboveCap::Honour, value_parser = parse::named::<HintAboveCap>(&HintAboveCap::NAMES))]
+    #[arg(long, value_name = "CHOICE", default_value_t = HintAboveCap::Honour, value_parser = parse::named::<HintAboveCap>(&HintAboveCap::NAMES), allow_hyphen_values = true)]
     #[serde(serialize_with = "by_name")]
     pub hint_above_cap: HintAboveCap,
 
     /// Call K fails with a retryable error hinting a delay D (as a server's `Retry-After`),
     /// given as `K:D`; may be repeated.
-    #[arg(long, value_name = "K:D", value_parser = parse::retry_after)]
+    #[arg(long, value_name = "K:D", value_parser = parse::retry_after, allow_hyphen_values = true)]
     pub retry_after_at: Vec<(u32, u32)>,
 
     /// A retry budget shared by the operations: a token bucket of CAPACITY tokens, COST per
     /// retry, REFILL back per success.
-    #[arg(long, value_name = "CAPACITY:COST:REFILL", value_parser = parse::bucket)]
+    #[arg(long, value_name = "CAPACITY:COST:REFILL", value_parser = parse::bucket, allow_hyphen_values = true)]
     #[serde(serialize_with = "rates")]
     pub retry_budget: Option<BucketRates>,
 
@@ -491,21 +492,32 @@ fn run_on<D: Delay + DelayNs, C: Clock>(
     // The start times the report can use: those of the last `log_capacity` attempts.
     let keep = scenario.log_capacity;
     let mut started_ms = VecDeque::with_capacity(keep + 1);
-    // A call longer than its timeout spends nothing itself: the timer that cuts it off does.
-    let hangs = scenario
-        .attempt_timeout_ms
-        .is_some_and(|limit| scenario.op_time_ms > limit);
+    // Whether the call under way outlasts the time it is allowed: it then spends nothing
+    // itself and never answers, and the timer that cuts it off spends the time.
+    let hangs = Cell::new(false);
     let mut drive = |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, LOG_MAX>| {
         for _ in 0..scenario.operations.max(1) {
             started_ms.clear();
             let mut calls = 0;
+            // The run starts, and its deadline with it, at the first poll, before the first
+            // call: nothing spends time between this reading and that one.
+            let began_ms = clock.now_ms();
             let outcome = call(&mut || {
                 calls += 1;
-                started_ms.push_back(clock.now_ms());
+                let now_ms = clock.now_ms();
+                started_ms.push_back(now_ms);
                 if started_ms.len() > keep {
                     started_ms.pop_front();
                 }
-                if !hangs {
+                let allowed = scenario.attempt_timeout_ms.map(|timeout_ms| {
+                    allowed_ms(
+                        timeout_ms,
+                        scenario.deadline_ms,
+                        now_ms.saturating_sub(began_ms),
+                    )
+                });
+                hangs.set(allowed.is_some_and(|allowed| scenario.op_time_ms > allowed));
+                if !hangs.get() {
                     spend(u64::from(scenario.op_time_ms));
                 }
                 scenario.outcome_of(calls)
@@ -547,7 +559,7 @@ fn run_on<D: Delay + DelayNs, C: Clock>(
                 .before_sleep(log_sleep)
                 .retry_budget(&budget)
                 .attempt_timeout_ms(ms);
-            drive(&mut |op| call_cut_off(&mut retry, &mut delay, op, hangs));
+            drive(&mut |op| call_cut_off(&mut retry, &mut delay, op, &hangs));
         }
         (None, Some(ms)) => {
             let mut retry = Retry::without_jitter(policy)?
@@ -556,20 +568,29 @@ fn run_on<D: Delay + DelayNs, C: Clock>(
                 .before_sleep(log_sleep)
                 .retry_budget(&budget)
                 .attempt_timeout_ms(ms);
-            drive(&mut |op| call_cut_off(&mut retry, &mut delay, op, hangs));
+            drive(&mut |op| call_cut_off(&mut retry, &mut delay, op, &hangs));
         }
     }
     Ok(())
 }
 
-/// One operation through the core's async engine, each call racing the timeout: a call that
-/// `hangs` never answers, so the timer ends it. Every future here is ready at once or never
+/// How long a call that starts `into_ms` after its operation began may take, as the core allows
+/// it ([`Retry::attempt_limit_ms`]): `timeout_ms`, or what is left before the deadline if less.
+pub fn allowed_ms(timeout_ms: u32, deadline_ms: Option<u32>, into_ms: u64) -> u32 {
+    deadline_ms.map_or(timeout_ms, |deadline_ms| {
+        let left = u64::from(deadline_ms).saturating_sub(into_ms);
+        u32::try_from(left).map_or(timeout_ms, |left| left.min(timeout_ms))
+    })
+}
+
+/// One operation through the core's async engine, each call racing the timeout: a call after
+/// which `hangs` is set never answers, so the timer ends it. Every future here is ready at once or never
 /// (sleeps block, or advance the mock clock), so polling in a loop is the whole executor.
 fn call_cut_off<R, P, C, H, B, T, D>(
     retry: &mut Retry<R, LOG_MAX, P, C, H, B, T>,
     delay: &mut D,
     op: &mut Call<'_>,
-    hangs: bool,
+    hangs: &Cell<bool>,
 ) -> Outcome<Success, SimError, LOG_MAX>
 where
     R: Rng,
@@ -582,7 +603,7 @@ where
 {
     let run = retry.call_async(delay, async || {
         let result = op();
-        if hangs {
+        if hangs.get() {
             std::future::pending::<()>().await;
         }
         result

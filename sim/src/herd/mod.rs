@@ -4,13 +4,12 @@
 pub mod chart;
 pub mod model;
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::exit::Exit;
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::{AtomicFile, create_each};
+use crate::output::{AtomicFile, create_each, plain, same_file, to_stderr, to_stdout};
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -29,45 +28,58 @@ pub struct HerdArgs {
     pub svg: Option<PathBuf>,
 
     /// Worker threads; by default, one per core.
-    #[arg(long, value_name = "N", value_parser = parse::positive)]
+    #[arg(long, value_name = "N", value_parser = parse::positive, allow_hyphen_values = true)]
     pub threads: Option<u32>,
 }
 
 /// Runs `sim herd` with `args`.
 pub fn run(args: &HerdArgs) -> Exit {
+    if let (Some(json), Some(svg)) = (&args.json, &args.svg)
+        && same_file(json, svg)
+    {
+        to_stderr(&format!(
+            "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
+            json.display(),
+            svg.display()
+        ));
+        return Exit::Usage;
+    }
     // The files are checked, and their temporary files made, before the sweep runs. When one
     // is stdout, the table goes to stderr, so that stdout holds that file alone.
     let [json_file, svg_file] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {
         Ok(files) => files,
         Err(error) => {
-            eprintln!("error: {error}");
+            to_stderr(&format!("error: {error}\n"));
             return Exit::Write;
         }
     };
     let table_aside = json_file.iter().chain(&svg_file).any(AtomicFile::is_stdout);
     let sweep = &args.sweep;
     let strategies = sweep.strategies();
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |n| n as usize,
-    );
     let started = Instant::now();
     let cells = sweep.clients.0.len() * strategies.len();
+    // No more threads than cells: a thread without a cell would only be started and stopped.
+    let threads = args
+        .threads
+        .map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| n as usize,
+        )
+        .clamp(1, cells.max(1));
     let report_every = (cells / 10).max(1);
     let progress = |done: usize, total: usize| {
         if done.is_multiple_of(report_every) || done == total {
-            eprint!("\rherd: {done}/{total} cells");
-            let _ = std::io::stderr().flush();
+            to_stderr(&format!("\rherd: {done}/{total} cells"));
         }
     };
     let rows = match sweep.run(threads, &progress) {
         Ok(rows) => rows,
         Err(error) => {
-            eprintln!("error: '--base'/'--cap': {error}");
+            to_stderr(&format!("error: '--base'/'--cap': {error}\n"));
             return Exit::Usage;
         }
     };
-    eprintln!();
+    to_stderr("\n");
     stderr_log::log(
         stderr_log::Level::Info,
         &format!(
@@ -79,17 +91,24 @@ pub fn run(args: &HerdArgs) -> Exit {
     );
     let names: Vec<&str> = strategies.iter().map(Strategy::name).collect();
     let table = table(&rows, &names);
+    // A stdout that cannot take the table (a closed pipe, a full disk) is reported, and the
+    // files are written all the same.
+    let mut exit = Exit::Success;
     if table_aside {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
+        to_stderr(&table);
+    } else if let Err(error) = to_stdout(&table) {
+        to_stderr(&format!(
+            "error: cannot write the table to stdout: {}\n",
+            plain(&error)
+        ));
+        exit = Exit::Write;
     }
 
     if let Some(file) = json_file {
         let mut json = serde_json::to_string_pretty(&rows).unwrap_or_default();
         json.push('\n');
         if let Err(error) = file.finish(json.as_bytes()) {
-            eprintln!("error: {error}");
+            to_stderr(&format!("error: {error}\n"));
             return Exit::Write;
         }
     }
@@ -98,11 +117,11 @@ pub fn run(args: &HerdArgs) -> Exit {
             .map_err(|e| format!("cannot draw the chart: {e}"))
             .and_then(|svg| file.finish(svg.as_bytes()).map_err(|e| e.to_string()));
         if let Err(error) = written {
-            eprintln!("error: {error}");
+            to_stderr(&format!("error: {error}\n"));
             return Exit::Write;
         }
     }
-    Exit::Success
+    exit
 }
 
 /// The table: a row per client count, mean time and calls per strategy.

@@ -304,7 +304,7 @@ pub fn run_seed(seed: u64, clients: usize, strategy: usize, run: u32) -> u64 {
 #[derive(Args, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Params {
     /// Independent runs per (clients, strategy).
-    #[arg(long, value_name = "N", default_value = "100", value_parser = parse::positive)]
+    #[arg(long, value_name = "N", default_value = "100", value_parser = parse::positive, allow_hyphen_values = true)]
     pub runs: u32,
 
     /// The study's base delay: the k-th failed write waits up to `base * 2^k`.
@@ -316,7 +316,7 @@ pub struct Params {
     pub cap_ms: u32,
 
     /// Seed of the whole sweep; the same seed gives the same numbers.
-    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::whole)]
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::whole, allow_hyphen_values = true)]
     pub seed: u64,
 }
 
@@ -341,7 +341,7 @@ pub struct Row {
 pub struct Sweep {
     /// Client counts: a comma-separated list of counts and ranges `FIRST..LAST` (step 1) or
     /// `FIRST..LAST:STEP`, both ends included.
-    #[arg(long, value_name = "LIST", default_value = "10..190:10", value_parser = parse::counts)]
+    #[arg(long, value_name = "LIST", default_value = "10..190:10", value_parser = parse::counts, allow_hyphen_values = true)]
     pub clients: List<usize>,
 
     /// Runs, delays and seed.
@@ -349,12 +349,12 @@ pub struct Sweep {
     pub params: Params,
 
     /// Strategies, comma-separated; the default names them all.
-    #[arg(long, value_name = "LIST", default_value_t = List(STANDARD.to_vec()), value_parser = parse::names::<Strategy>)]
+    #[arg(long, value_name = "LIST", default_value_t = List(STANDARD.to_vec()), value_parser = parse::names::<Strategy>, allow_hyphen_values = true)]
     pub strategies: List<Strategy>,
 
     /// A policy of your own beside the others, as `BASE:CAP:FACTOR:JITTER` (e.g.
     /// `10ms:1s:1.5:equal`); its first delay is its base.
-    #[arg(long, value_name = "POLICY", value_parser = parse::backoff)]
+    #[arg(long, value_name = "POLICY", value_parser = parse::backoff, allow_hyphen_values = true)]
     pub custom: Option<Backoff>,
 }
 

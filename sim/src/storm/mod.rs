@@ -12,7 +12,6 @@ pub mod events;
 pub mod study;
 
 use std::fmt;
-use std::io::{Write, stderr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Instant;
@@ -21,7 +20,7 @@ use embedded_retry::UnknownName;
 use serde::Serialize;
 
 use crate::exit::Exit;
-use crate::output::{AtomicFile, WriteError, create_each};
+use crate::output::{AtomicFile, WriteError, create_each, plain, same_file, to_stderr, to_stdout};
 use crate::parse::{self, List};
 use crate::stderr_log;
 use crate::storm::study::{AmplificationRow, CollapseRow, Runs};
@@ -66,7 +65,7 @@ impl FromStr for Model {
 #[derive(Debug, clap::Args)]
 pub struct StormArgs {
     /// Run one model; by default both.
-    #[arg(long, value_name = "MODEL", value_parser = parse::named::<Model>(&Model::NAMES))]
+    #[arg(long, value_name = "MODEL", value_parser = parse::named::<Model>(&Model::NAMES), allow_hyphen_values = true)]
     pub model: Option<Model>,
 
     /// Independent runs per point.
@@ -79,7 +78,7 @@ pub struct StormArgs {
 
     /// Amplification: client counts, comma-separated (counts and ranges as `sim herd` takes
     /// them), each sharing `--rate`.
-    #[arg(long, value_name = "LIST", default_value = "100", value_parser = parse::counts)]
+    #[arg(long, value_name = "LIST", default_value = "100", value_parser = parse::counts, allow_hyphen_values = true)]
     pub clients: List<usize>,
 
     /// Amplification: calls per second, all clients together.
@@ -109,6 +108,16 @@ enum Row<'a> {
 
 /// Runs `sim storm` with `args`.
 pub fn run(args: &StormArgs) -> Exit {
+    if let (Some(json), Some(svg)) = (&args.json, &args.svg)
+        && same_file(json, svg)
+    {
+        to_stderr(&format!(
+            "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
+            json.display(),
+            svg.display()
+        ));
+        return Exit::Usage;
+    }
     // The files are checked, and their temporary files made, before anything runs. When one is
     // stdout, the tables go to stderr, so that stdout holds that file alone.
     let [json, svg] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {
@@ -127,12 +136,14 @@ pub fn run(args: &StormArgs) -> Exit {
     };
     let models = args.model.map_or(Model::ALL.to_vec(), |m| vec![m]);
     let (mut amplification, mut collapse) = (Vec::new(), Vec::new());
+    // A stdout that cannot take a table (a closed pipe, a full disk) is reported once, takes no
+    // more tables, and the files are written all the same.
+    let mut exit = Exit::Success;
     for model in models {
         let started = Instant::now();
         let progress = |done: usize, total: usize| {
             if done.is_multiple_of((total / 10).max(1)) || done == total {
-                eprint!("\rstorm: {model}: {done}/{total} runs");
-                let _ = stderr().flush();
+                to_stderr(&format!("\rstorm: {model}: {done}/{total} runs"));
             }
         };
         match model {
@@ -141,7 +152,7 @@ pub fn run(args: &StormArgs) -> Exit {
             }
             Model::Collapse => collapse = study::collapse(runs, &progress),
         }
-        eprintln!();
+        to_stderr("\n");
         stderr_log::log(
             stderr_log::Level::Info,
             &format!(
@@ -159,9 +170,15 @@ pub fn run(args: &StormArgs) -> Exit {
             Model::Collapse => study::collapse_table(&collapse),
         };
         if tables_aside {
-            eprint!("{table}");
-        } else {
-            print!("{table}");
+            to_stderr(&table);
+        } else if exit == Exit::Success
+            && let Err(error) = to_stdout(&table)
+        {
+            to_stderr(&format!(
+                "error: cannot write the table to stdout: {}\n",
+                plain(&error)
+            ));
+            exit = Exit::Write;
         }
     }
 
@@ -181,7 +198,7 @@ pub fn run(args: &StormArgs) -> Exit {
         let drawn = match chart::svg(&amplification, &collapse) {
             Ok(document) => document,
             Err(error) => {
-                eprintln!("error: cannot draw the chart: {error}");
+                to_stderr(&format!("error: cannot draw the chart: {error}\n"));
                 return Exit::Write;
             }
         };
@@ -189,10 +206,10 @@ pub fn run(args: &StormArgs) -> Exit {
             return write_failed(&error);
         }
     }
-    Exit::Success
+    exit
 }
 
 fn write_failed(error: &WriteError) -> Exit {
-    eprintln!("error: {error}");
+    to_stderr(&format!("error: {error}\n"));
     Exit::Write
 }

@@ -53,6 +53,13 @@ pub fn sim_to(dir: &Path, args: &[&str], stdout: Stdio) -> Ran {
     }
 }
 
+/// A pipe whose reader is gone, for a child's stdout: every write to it fails (a broken pipe).
+pub fn closed_pipe() -> Stdio {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    Stdio::from(writer)
+}
+
 /// Runs `sim` in `dir` with `args`.
 pub fn sim(dir: &Path, args: &[&str]) -> Ran {
     sim_to(dir, args, Stdio::piped())
