@@ -50,32 +50,32 @@ where
         // never moved, which would copy all its records (and need room for both copies).
         let mut outcome = Outcome::new(op(), StopReason::Succeeded, AttemptLog::new());
         loop {
-            // Each attempt is logged at this one place, so that the log is written inline.
-            let (record, stop) = match &outcome.result {
-                Ok(_) => {
-                    // A run of `call` ends at its first success: any attempt before it failed.
-                    self.tell_success::<E>(outcome.log.total_attempts() > 0);
-                    (AttemptOutcome::Succeeded, Some(StopReason::Succeeded))
-                }
-                Err(error) => match self.judge(&outcome.log, &mut place, error) {
-                    Err(reason) => (AttemptOutcome::Stopped { reason }, Some(reason)),
-                    Ok((slept_ms, hint_ms)) => {
-                        delay.delay_ms(slept_ms);
-                        let (next, refused) = match self.start_retry() {
-                            Ok(()) => (op(), None),
-                            Err(error) => (Err(error), Some(StopReason::CircuitOpen)),
-                        };
-                        // The retried attempt is logged now, its error taken from the outcome
-                        // for the next result: before that is judged, so the counts are the
-                        // same as if it had been logged before the sleep.
-                        let error = core::mem::replace(&mut outcome.result, next).err();
-                        (retried(error, slept_ms, hint_ms), refused)
-                    }
-                },
+            let Err(error) = &outcome.result else {
+                // A run of `call` ends at its first success: any attempt before it failed.
+                self.tell_success::<E>(outcome.log.total_attempts() > 0);
+                outcome.log.record(AttemptOutcome::Succeeded);
+                return outcome;
             };
-            outcome.log.record(record);
-            if let Some(stop) = stop {
-                outcome.stop = stop;
+            let (slept_ms, hint_ms) = match self.judge(&outcome.log, &mut place, error) {
+                Ok(answer) => answer,
+                Err(reason) => {
+                    outcome.log.record(AttemptOutcome::Stopped { reason });
+                    outcome.stop = reason;
+                    return outcome;
+                }
+            };
+            delay.delay_ms(slept_ms);
+            let (next, refused) = match self.start_retry() {
+                Ok(()) => (op(), false),
+                Err(error) => (Err(error), true),
+            };
+            // The retried attempt is logged once the next result (or the budget's refusal)
+            // takes its error's place in the outcome: before that is judged, so the counts are
+            // the same as if it had been logged before the sleep.
+            let error = core::mem::replace(&mut outcome.result, next).err();
+            outcome.log.record(retried(error, slept_ms, hint_ms));
+            if refused {
+                outcome.stop = StopReason::CircuitOpen;
                 return outcome;
             }
         }

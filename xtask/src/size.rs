@@ -9,7 +9,7 @@ use crate::toolchain::Thumb;
 /// Probe builds, from the baseline (no retry) to a policy built at run time.
 /// Row 1 is the floor, the loop a firmware engineer writes by hand; row 2 is the engine the
 /// budget is for.
-const PROBES: [(&str, &[&str]); 11] = [
+const PROBES: [(&str, &[&str]); 12] = [
     ("baseline, no retry", &[]),
     (
         "hand-written loop, same policy, generator and jitter, no log: flash added",
@@ -22,6 +22,10 @@ const PROBES: [(&str, &[&str]); 11] = [
     (
         "retry engine, factor 2, equal jitter, no log (`Policy<0>`): flash added",
         &["no-log"],
+    ),
+    (
+        "retry engine, factor 2, equal jitter, every record read back afterwards: flash added",
+        &["read-log"],
     ),
     (
         "retry engine, factor 2, no jitter: flash added",

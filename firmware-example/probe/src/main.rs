@@ -4,7 +4,8 @@
 //! volatile writes, so it cannot drop the work. Built with the `retry` feature it runs
 //! the retry engine (exponential backoff, equal jitter, xorshift, an 8-record log); without it,
 //! it moves the same inputs to the same outputs. The difference in flash is what the engine
-//! costs. With `no-log` the policy is a `Policy<0>`, which keeps no record, only the totals. The
+//! costs. With `no-log` the policy is a `Policy<0>`, which keeps no record, only the totals; with
+//! `read-log` the 8 records are read back after the run, as firmware that prints its log. The
 //! policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
 //! kind included, is read at run time too, and the run takes one of the three forms (blocking,
 //! through the embedded-hal adapter or without a generator; an event loop; async), so the
@@ -81,6 +82,11 @@ mod engine {
 
     fn report<E: Copy + Into<u32>>(outcome: &Outcome<(), E, LOG>) {
         output(0, outcome.log().len() as u32);
+        // Each record kept, oldest first, with its number, as firmware that prints its log.
+        #[cfg(feature = "read-log")]
+        for attempt in outcome.log().iter() {
+            output(3, attempt.number ^ attempt.slept_ms().unwrap_or(0));
+        }
         output(1, outcome.total_delay_ms() as u32);
         output(2, outcome.last_error().copied().map_or(0, Into::into));
     }
