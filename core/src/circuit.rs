@@ -105,6 +105,22 @@ enum State {
     Probing { since_ms: u64 },
 }
 
+/// The counts of failed and ended attempts with one more attempt ended, a failure or not. At
+/// `u32::MAX` ended, both are halved first: the ratio then stays that of the attempts since the
+/// breaker closed, where saturated counts would let failures go on counting and successes not.
+const fn one_more(failed: u32, ended: u32, failure: bool) -> (u32, u32) {
+    let (failed, ended) = if ended == u32::MAX {
+        (failed / 2, ended / 2)
+    } else {
+        (failed, ended)
+    };
+    // `failed <= ended`, so neither can reach its limit here.
+    (
+        failed.saturating_add(failure as u32),
+        ended.saturating_add(1),
+    )
+}
+
 const CLOSED: State = State::Closed {
     in_a_row: 0,
     failed: 0,
@@ -121,7 +137,8 @@ const CLOSED: State = State::Closed {
 ///   or once the failed attempts reach [`failure_ratio`](CircuitSettings::failure_ratio)
 ///   thousandths of those ended since it closed, counted from
 ///   [`min_attempts`](CircuitSettings::min_attempts) ended attempts. Attempts, not calls, are
-///   counted: each one reaches the peer, retries included, and the ratio stays between 0 and
+///   counted: each one reaches the peer, retries included (once the count reaches `u32::MAX`,
+///   both counts are halved, which keeps the ratio), and the ratio stays between 0 and
 ///   1000 whatever the policy.
 /// - **Open** for [`cool_down_ms`](CircuitSettings::cool_down_ms) on its own [`Clock`]: every
 ///   call is refused, and a retry that was under way when it opened is not made.
@@ -241,11 +258,8 @@ impl<C: Clock> CircuitBreaker<C> {
                 failed,
                 ended,
             } => {
-                let (in_a_row, failed, ended) = (
-                    in_a_row.saturating_add(1),
-                    failed.saturating_add(1),
-                    ended.saturating_add(1),
-                );
+                let in_a_row = in_a_row.saturating_add(1);
+                let (failed, ended) = one_more(failed, ended, true);
                 if self.trips(in_a_row, failed, ended) {
                     self.opened()
                 } else {
@@ -285,11 +299,14 @@ impl<C: Clock> CircuitBreaker<C> {
     /// success closes the breaker, with its counts reset.
     pub fn succeeded(&self, _after_retry: bool) {
         let next = match self.state.get() {
-            State::Closed { failed, ended, .. } => State::Closed {
-                in_a_row: 0,
-                failed,
-                ended: ended.saturating_add(1),
-            },
+            State::Closed { failed, ended, .. } => {
+                let (failed, ended) = one_more(failed, ended, false);
+                State::Closed {
+                    in_a_row: 0,
+                    failed,
+                    ended,
+                }
+            }
             open @ State::Open { .. } => open,
             State::Probing { .. } => CLOSED,
         };
@@ -339,5 +356,62 @@ impl<E: From<CircuitOpen>, C: Clock> RetryBudget<E> for CircuitBreaker<C> {
     }
     fn succeeded(&self, after_retry: bool) {
         CircuitBreaker::succeeded(self, after_retry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MockClock;
+
+    #[test]
+    fn counts_at_their_limit_are_halved_keeping_the_ratio() {
+        let clock = MockClock::<0>::new();
+        let breaker = CircuitBreaker::new(
+            &clock,
+            CircuitSettings {
+                consecutive_failures: 0,
+                failure_ratio: 20,
+                min_attempts: 100,
+                cool_down_ms: 1_000,
+            },
+        );
+        // 1.99% of u32::MAX attempts failed, under the 2% that opens it.
+        let failed = 85_469_128;
+        breaker.state.set(State::Closed {
+            in_a_row: 0,
+            failed,
+            ended: u32::MAX,
+        });
+        breaker.succeeded(false);
+        let halved = State::Closed {
+            in_a_row: 0,
+            failed: failed / 2,
+            ended: u32::MAX / 2 + 1,
+        };
+        assert_eq!(breaker.state.get(), halved);
+
+        breaker.state.set(State::Closed {
+            in_a_row: 3,
+            failed,
+            ended: u32::MAX,
+        });
+        breaker.attempt_failed();
+        let halved = State::Closed {
+            in_a_row: 4,
+            failed: failed / 2 + 1,
+            ended: u32::MAX / 2 + 1,
+        };
+        assert_eq!(breaker.state.get(), halved);
+        assert_eq!(breaker.state(), CircuitState::Closed);
+
+        // Below the limit nothing is halved.
+        breaker.succeeded(false);
+        let counted = State::Closed {
+            in_a_row: 0,
+            failed: failed / 2 + 1,
+            ended: u32::MAX / 2 + 2,
+        };
+        assert_eq!(breaker.state.get(), counted);
     }
 }
