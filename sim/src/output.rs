@@ -75,6 +75,19 @@ pub fn to_stderr(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// The line refusing a `--json` and an `--svg` that lead to the same file (writing both would
+/// leave one), if they do.
+pub fn json_and_svg_clash(json: Option<&Path>, svg: Option<&Path>) -> Option<String> {
+    let (json, svg) = (json?, svg?);
+    same_file(json, svg).then(|| {
+        format!(
+            "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
+            json.display(),
+            svg.display()
+        )
+    })
+}
+
 /// Whether `a` and `b` lead to the same file, so that writing both would leave one: the same
 /// path, the same existing file (through a link, or `./`), or the same name in the same
 /// existing folder.

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::exit::Exit;
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::{AtomicFile, create_each, plain, same_file, to_stderr, to_stdout};
+use crate::output::{AtomicFile, create_each, json_and_svg_clash, plain, to_stderr, to_stdout};
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -34,14 +34,8 @@ pub struct HerdArgs {
 
 /// Runs `sim herd` with `args`.
 pub fn run(args: &HerdArgs) -> Exit {
-    if let (Some(json), Some(svg)) = (&args.json, &args.svg)
-        && same_file(json, svg)
-    {
-        to_stderr(&format!(
-            "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
-            json.display(),
-            svg.display()
-        ));
+    if let Some(line) = json_and_svg_clash(args.json.as_deref(), args.svg.as_deref()) {
+        to_stderr(&line);
         return Exit::Usage;
     }
     // The files are checked, and their temporary files made, before the sweep runs. When one

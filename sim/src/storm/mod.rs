@@ -20,7 +20,9 @@ use embedded_retry::UnknownName;
 use serde::Serialize;
 
 use crate::exit::Exit;
-use crate::output::{AtomicFile, WriteError, create_each, plain, same_file, to_stderr, to_stdout};
+use crate::output::{
+    AtomicFile, WriteError, create_each, json_and_svg_clash, plain, to_stderr, to_stdout,
+};
 use crate::parse::{self, List};
 use crate::stderr_log;
 use crate::storm::study::{AmplificationRow, CollapseRow, Runs};
@@ -108,14 +110,8 @@ enum Row<'a> {
 
 /// Runs `sim storm` with `args`.
 pub fn run(args: &StormArgs) -> Exit {
-    if let (Some(json), Some(svg)) = (&args.json, &args.svg)
-        && same_file(json, svg)
-    {
-        to_stderr(&format!(
-            "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
-            json.display(),
-            svg.display()
-        ));
+    if let Some(line) = json_and_svg_clash(args.json.as_deref(), args.svg.as_deref()) {
+        to_stderr(&line);
         return Exit::Usage;
     }
     // The files are checked, and their temporary files made, before anything runs. When one is
