@@ -498,7 +498,8 @@ where
     /// stops. The retry budget is told of the failure.
     ///
     /// The one judgement of every form: [`failed`](Self::failed) and the drivers each log the
-    /// attempt at once with what it answers, the drivers at one place of their own so that the
+    /// attempt with what it answers before the next attempt is judged (`call` once the next
+    /// result has taken the error's place in its outcome), each in its own code, so that the
     /// record is written inline in their log.
     #[inline]
     pub(crate) fn judge<E>(
