@@ -69,6 +69,21 @@ pub fn to_stdout(text: &str) -> io::Result<()> {
     stdout.flush()
 }
 
+/// Writes `text`, the program's `what` (`the table`), to stdout; when stdout cannot take it,
+/// says so on stderr in one line. Whether it was written.
+pub fn to_stdout_or_say(text: &str, what: &str) -> bool {
+    match to_stdout(text) {
+        Ok(()) => true,
+        Err(error) => {
+            to_stderr(&format!(
+                "error: cannot write {what} to stdout: {}\n",
+                plain(&error)
+            ));
+            false
+        }
+    }
+}
+
 /// Writes `text` to stderr. An error is dropped: there is nowhere left to report it, and a
 /// closed stderr must not stop a run or the files it writes.
 pub fn to_stderr(text: &str) {

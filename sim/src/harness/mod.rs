@@ -9,7 +9,7 @@ use std::io;
 
 use crate::exit::Exit;
 use crate::harness::scenario::Scenario;
-use crate::output::{AtomicFile, Target, plain, to_stderr, to_stdout};
+use crate::output::{AtomicFile, Target, plain, to_stderr, to_stdout_or_say};
 use crate::parse;
 use crate::stderr_log::{Level, log};
 
@@ -91,12 +91,8 @@ pub fn run(args: HarnessArgs) -> Exit {
                     let summary = format!("{}\n", totals.summary(several));
                     if on_stdout {
                         to_stderr(&summary);
-                    } else if let Err(error) = to_stdout(&summary) {
+                    } else if !to_stdout_or_say(&summary, "the summary") {
                         // The report is in place; what could not be written is the summary.
-                        to_stderr(&format!(
-                            "error: cannot write the summary to stdout: {}\n",
-                            plain(&error)
-                        ));
                         return Exit::Write;
                     }
                     totals

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::exit::Exit;
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::{AtomicFile, create_each, json_and_svg_clash, plain, to_stderr, to_stdout};
+use crate::output::{AtomicFile, create_each, json_and_svg_clash, to_stderr, to_stdout_or_say};
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -90,11 +90,7 @@ pub fn run(args: &HerdArgs) -> Exit {
     let mut exit = Exit::Success;
     if table_aside {
         to_stderr(&table);
-    } else if let Err(error) = to_stdout(&table) {
-        to_stderr(&format!(
-            "error: cannot write the table to stdout: {}\n",
-            plain(&error)
-        ));
+    } else if !to_stdout_or_say(&table, "the table") {
         exit = Exit::Write;
     }
 

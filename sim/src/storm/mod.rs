@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::exit::Exit;
 use crate::output::{
-    AtomicFile, WriteError, create_each, json_and_svg_clash, plain, to_stderr, to_stdout,
+    AtomicFile, WriteError, create_each, json_and_svg_clash, to_stderr, to_stdout_or_say,
 };
 use crate::parse::{self, List};
 use crate::stderr_log;
@@ -167,13 +167,7 @@ pub fn run(args: &StormArgs) -> Exit {
         };
         if tables_aside {
             to_stderr(&table);
-        } else if exit == Exit::Success
-            && let Err(error) = to_stdout(&table)
-        {
-            to_stderr(&format!(
-                "error: cannot write the table to stdout: {}\n",
-                plain(&error)
-            ));
+        } else if exit == Exit::Success && !to_stdout_or_say(&table, "the table") {
             exit = Exit::Write;
         }
     }
