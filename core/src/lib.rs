@@ -114,9 +114,9 @@
 //! # The contract
 //! - Every delay recorded is a delay slept: the engine never sleeps after a success or after
 //!   the attempt that ends the run, and the totals count only sleeps taken.
-//! - Arithmetic saturates: attempt numbers at `u32::MAX`, slept totals at `u64::MAX`
-//!   milliseconds, delays at the cap. A run of any length, with any policy, neither overflows
-//!   nor panics.
+//! - Nothing overflows: attempt numbers saturate at `u32::MAX` and delays at the cap, and
+//!   slept totals are `u64` milliseconds, which 584 million years of sleeping would not fill.
+//!   A run of any length, with any policy, neither overflows nor panics.
 //! - The enums that will grow ([`StopReason`], [`AttemptOutcome`], [`PolicyError`]) are
 //!   `#[non_exhaustive]`: a `match` on one needs a `_` arm, which should treat what it does not
 //!   know as a failure. [`Decision`] and [`Step`] are complete as they are.

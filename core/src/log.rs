@@ -127,7 +127,8 @@ impl<E, const N: usize> AttemptLog<E, N> {
             .saturating_sub(u32::try_from(self.len()).unwrap_or(u32::MAX))
     }
 
-    /// Every millisecond the run slept (saturating at `u64::MAX`).
+    /// Every millisecond the run slept. A `u64`: 584 million years of sleeping would not fill
+    /// it.
     pub const fn total_delay_ms(&self) -> u64 {
         self.slept_ms
     }
@@ -146,19 +147,27 @@ impl<E, const N: usize> AttemptLog<E, N> {
     pub(crate) fn record(&mut self, outcome: AttemptOutcome<E>) {
         self.attempts = self.attempts.saturating_add(1);
         if let Some(slept_ms) = outcome.slept_ms() {
-            self.slept_ms = self.slept_ms.saturating_add(u64::from(slept_ms));
+            // Not saturating: a `u64` cannot fill in any run, and the check would cost flash
+            // in every build.
+            self.slept_ms = self.slept_ms.wrapping_add(u64::from(slept_ms));
         }
         if N == 0 {
             return;
         }
-        if let Err(attempt) = self.records.push(outcome) {
-            // Full: the newest takes the oldest's place. `get_mut` rather than an index, so no
-            // bounds check is linked (`oldest < N` always).
-            if let Some(slot) = self.records.get_mut(usize::from(self.oldest)) {
-                *slot = attempt;
-                let next = self.oldest + 1;
-                self.oldest = if usize::from(next) == N { 0 } else { next };
-            }
+        // A slot is found first (a new one, or the oldest's once full), then written at one
+        // place: the record's stores appear once in the build. The new slot's stand-in value
+        // costs one store.
+        let kept = self.records.len();
+        let at = if self.records.push(AttemptOutcome::Succeeded).is_ok() {
+            kept
+        } else {
+            let oldest = self.oldest;
+            let next = oldest + 1;
+            self.oldest = if usize::from(next) == N { 0 } else { next };
+            usize::from(oldest)
+        };
+        if let Some(slot) = self.records.get_mut(at) {
+            *slot = outcome;
         }
     }
 }
@@ -475,18 +484,20 @@ mod tests {
     }
 
     #[test]
-    fn counts_saturate_instead_of_overflowing() {
-        // A run that has gone on for ever: one attempt and one sleep short of every limit.
+    fn counts_saturate_or_have_room_to_spare() {
+        // A run that has gone on for ever: one attempt short of the count's limit, having slept
+        // for 292 million years, half what the slept total holds.
+        let longest = u64::MAX / 2;
         let mut log = AttemptLog::<u8, 2> {
             attempts: u32::MAX - 1,
-            slept_ms: u64::MAX - u64::from(u32::MAX),
+            slept_ms: longest,
             ..AttemptLog::new()
         };
         log.record(retried(u32::MAX));
         log.record(retried(u32::MAX));
         log.record(retried(7));
         assert_eq!(log.total_attempts(), u32::MAX);
-        assert_eq!(log.total_delay_ms(), u64::MAX);
+        assert_eq!(log.total_delay_ms(), longest + 2 * u64::from(u32::MAX) + 7);
         assert_eq!(log.dropped(), u32::MAX - 2);
         // The two records kept are the last two of the saturated count.
         assert!(log.iter().map(|a| a.number).eq([u32::MAX - 1, u32::MAX]));

@@ -582,7 +582,8 @@ where
         }
         let scheduled = place.schedule.next(backoff, self.rng.as_mut());
         let delay = hint.map_or(scheduled, |ms| ms.max(scheduled));
-        let slept = log.total_delay_ms().saturating_add(u64::from(delay));
+        // As the log adds it: a `u64` of milliseconds slept cannot fill.
+        let slept = log.total_delay_ms().wrapping_add(u64::from(delay));
         if self
             .policy
             .delay_budget_ms()
