@@ -116,8 +116,8 @@ impl Delay for NoSleep {
 
 /// The run of five attempts written by hand, with integers only: the same attempts, the delay
 /// doubled by a shift after each retry and capped with `min`, equal jitter from the same xorshift
-/// draw as the engine's (the smallest all-ones mask that covers half the delay, redrawn while
-/// above it, subtracted from the delay), and the same sleeper. It returns the result and the
+/// draw as the engine's (one draw scaled to half the delay by a multiply and a shift, subtracted
+/// from the delay), and the same sleeper. It returns the result and the
 /// milliseconds slept, as the engine's `Outcome` holds them; it keeps no log and has no other stop
 /// rule.
 ///
@@ -144,17 +144,8 @@ fn hand_written<T, E>(
         let mut sleep_ms = delay;
         if let Some(rng) = rng.as_deref_mut() {
             let span = delay / 2;
-            let mut mask = span;
-            mask |= mask >> 1;
-            mask |= mask >> 2;
-            mask |= mask >> 4;
-            mask |= mask >> 8;
-            mask |= mask >> 16;
-            let mut draw = rng.next_u32() & mask;
-            while draw > span {
-                draw = rng.next_u32() & mask;
-            }
-            sleep_ms -= draw;
+            let draw = (u64::from(rng.next_u32()) * (u64::from(span) + 1)) >> 32;
+            sleep_ms -= draw as u32;
         }
         slept_ms += u64::from(sleep_ms);
         sleep.delay_ms(sleep_ms);

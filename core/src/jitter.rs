@@ -1,4 +1,4 @@
-//! Jitter kinds and unbiased integer sampling.
+//! Jitter kinds, and the uniform draw they share.
 
 use rand_core::Rng;
 
@@ -72,38 +72,21 @@ impl core::str::FromStr for Jitter {
     }
 }
 
-/// Draws of the rejection loop before [`uniform_inclusive`] gives up on the generator.
-const MAX_DRAWS: u32 = 32;
-
 /// A uniform value in `[lo, hi]` (both ends included); `lo` when `hi <= lo`.
 ///
-/// Masked rejection sampling: draws are masked to the smallest power of two that covers the
-/// span and redrawn when they land beyond it. There is no modulo bias, and no division or
-/// wide multiply (a Cortex-M0 has neither in hardware). Each draw is accepted with probability
-/// above one half, so a working generator needs fewer than two on average; after
-/// `MAX_DRAWS` rejections (probability below 2^-32) the last draw is clamped, so that a broken
-/// generator stuck at one value cannot hang a retry loop.
+/// One draw, scaled to the span by a multiply and a shift (`draw * (span + 1) >> 32`): exactly
+/// one `u32` from the generator, in constant time, with no loop and no division, so that a
+/// broken generator stuck at one value still gives a value in range at once. Each of the
+/// `span + 1` values is given by `floor` or `ceil` of `2^32 / (span + 1)` of the 2^32 draws,
+/// so its chance, and the chance of any value at or below it, is within 2^-32 of the uniform
+/// one: far below what a delay in whole milliseconds can show. A Cortex-M3 or later multiplies
+/// in one instruction; a Cortex-M0 calls `__aeabi_lmul`.
 pub(crate) fn uniform_inclusive<R: Rng + ?Sized>(rng: &mut R, lo: u32, hi: u32) -> u32 {
     let span = hi.saturating_sub(lo);
-    if span == 0 {
-        return lo;
-    }
-    // All ones up to the span's top bit, by shifts: a Cortex-M0 has no count-leading-zeros.
-    let mut mask = span;
-    mask |= mask >> 1;
-    mask |= mask >> 2;
-    mask |= mask >> 4;
-    mask |= mask >> 8;
-    mask |= mask >> 16;
-    // One draw site, so the generator is inlined once.
-    let mut draws = 0;
-    loop {
-        let draw = rng.next_u32() & mask;
-        draws += 1;
-        if draw <= span || draws >= MAX_DRAWS {
-            return lo + draw.min(span);
-        }
-    }
+    // Over an empty span the draw is taken and scales to 0: no branch to skip it.
+    let scaled = u64::from(rng.next_u32()) * (u64::from(span) + 1);
+    // The high word is at most `span`, so the sum stays at or below `hi`.
+    lo + (scaled >> 32) as u32
 }
 
 #[cfg(test)]
@@ -171,61 +154,29 @@ mod tests {
     }
 
     #[test]
-    fn needs_fewer_than_two_draws_on_average() {
-        // The mask is the smallest that covers the span, so more than half of all draws are
-        // accepted; a wider mask, or a first draw not masked, would show here.
-        for span in [
-            1,
-            2,
-            3,
-            5,
-            999,
-            1000,
-            1024,
-            1025,
-            65_537,
-            u32::MAX / 2 + 1,
-            u32::MAX - 1,
-        ] {
+    fn takes_exactly_one_draw_whatever_the_span() {
+        for span in [0, 1, 2, 5, 999, 1024, 65_537, u32::MAX / 2 + 1, u32::MAX] {
             let mut rng = Counting(XorShiftRng::seed_from_u64(u64::from(span)), 0);
-            let samples = 20_000;
-            for _ in 0..samples {
+            for _ in 0..1000 {
                 uniform_inclusive(&mut rng, 0, span);
             }
-            let mean = rng.1 as f64 / f64::from(samples);
-            let bound = (span as f64 + 1.0).log2().ceil().exp2() / (span as f64 + 1.0);
-            assert!(
-                mean < bound * 1.05,
-                "span {span}: {mean} draws per sample, bound {bound}"
-            );
+            assert_eq!(rng.1, 1000, "span {span}");
         }
     }
 
     #[test]
-    fn stuck_generator_terminates_inside_the_range() {
-        // Masked to 7, always above a span of 4: every draw is rejected.
+    fn the_lowest_and_highest_draws_give_the_ends() {
+        // A generator stuck at one value, as a broken hardware RNG might be, still gives a
+        // value in range at once.
         assert_eq!(uniform_inclusive(&mut Stuck(u32::MAX), 100, 104), 104);
         assert_eq!(uniform_inclusive(&mut Stuck(0), 100, 104), 100);
-    }
-
-    #[test]
-    fn gives_up_after_exactly_max_draws() {
-        struct StuckCounting(u32);
-        impl TryRng for StuckCounting {
-            type Error = Infallible;
-            fn try_next_u32(&mut self) -> Result<u32, Infallible> {
-                self.0 += 1;
-                Ok(u32::MAX)
-            }
-            fn try_next_u64(&mut self) -> Result<u64, Infallible> {
-                Ok(u64::MAX)
-            }
-            fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Infallible> {
-                Ok(())
-            }
-        }
-        let mut rng = StuckCounting(0);
-        uniform_inclusive(&mut rng, 0, 4);
-        assert_eq!(rng.0, MAX_DRAWS);
+        assert_eq!(
+            uniform_inclusive(&mut Stuck(u32::MAX), 0, u32::MAX),
+            u32::MAX
+        );
+        // Draws split the span evenly: of five values, the third begins at 2/5 of 2^32.
+        let third = u32::try_from((2u64 << 32).div_ceil(5)).unwrap();
+        assert_eq!(uniform_inclusive(&mut Stuck(third), 100, 104), 102);
+        assert_eq!(uniform_inclusive(&mut Stuck(third - 1), 100, 104), 101);
     }
 }

@@ -93,7 +93,7 @@ fn wide_ranges_show_no_modulo_bias() {
     // 3 * 10^9 values: `draw % span` would make the lowest 1.29 * 10^9 twice as likely.
     let b = capped(Jitter::Full, 2_999_999_999);
     assert_uniform(first_delays(&b, 4), 0, 2_999_999_999, 1000);
-    // Just past a power of two, where a masked draw is rejected almost half the time.
+    // Just past a power of two: an edge for a sampler built on masks or shifts.
     let b = capped(Jitter::Full, 1 << 20);
     assert_uniform(first_delays(&b, 5), 0, 1 << 20, 1_048_577 / 17);
 }

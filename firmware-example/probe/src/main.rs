@@ -374,8 +374,8 @@ mod engine {
 }
 
 /// The loop a firmware engineer writes by hand for the engine probe's case, with the same inputs,
-/// outputs and generator: 5 attempts, 100 ms doubling to a 10 s cap, equal jitter drawn without
-/// modulo bias (as the engine draws it), stop on the error the predicate refuses. It keeps no log
+/// outputs and generator: 5 attempts, 100 ms doubling to a 10 s cap, equal jitter drawn as the
+/// engine draws it (one draw scaled by a multiply and a shift), stop on the error the predicate refuses. It keeps no log
 /// and has no other stop rule: the floor the engine is measured against.
 #[cfg(feature = "hand-loop")]
 mod hand_loop {
@@ -383,20 +383,9 @@ mod hand_loop {
     use rand_core::{Rng, SeedableRng};
     use rand_xorshift::XorShiftRng;
 
-    /// Uniform in `[0, span]`: a masked draw, redrawn when it lands beyond the span.
+    /// Uniform in `[0, span]`: one draw scaled to the span by a multiply and a shift.
     fn uniform(rng: &mut XorShiftRng, span: u32) -> u32 {
-        let mut mask = span;
-        mask |= mask >> 1;
-        mask |= mask >> 2;
-        mask |= mask >> 4;
-        mask |= mask >> 8;
-        mask |= mask >> 16;
-        loop {
-            let draw = rng.next_u32() & mask;
-            if draw <= span {
-                return draw;
-            }
-        }
+        ((u64::from(rng.next_u32()) * (u64::from(span) + 1)) >> 32) as u32
     }
 
     pub fn run() {
