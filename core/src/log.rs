@@ -38,7 +38,7 @@ use crate::StopReason;
 // zeros, which a Cortex-M0 clears with four stores rather than a call to `memset`.
 #[repr(C)]
 pub struct AttemptLog<E, const N: usize> {
-    slept_ms: u64,
+    slept_ms: Millis,
     attempts: u32,
     /// Once the ring is full, the record overwritten next. Both counts are `u16`: a log holds
     /// at most 65 535 records.
@@ -59,7 +59,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
             records: heapless::Vec::new(),
             oldest: 0,
             attempts: 0,
-            slept_ms: 0,
+            slept_ms: Millis::ZERO,
         }
     }
 
@@ -69,7 +69,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
     pub(crate) fn counted(attempts: u32, slept_ms: u64) -> Self {
         AttemptLog {
             attempts,
-            slept_ms,
+            slept_ms: Millis::from(slept_ms),
             ..Self::new()
         }
     }
@@ -130,7 +130,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
     /// Every millisecond the run slept. A `u64`: 584 million years of sleeping would not fill
     /// it.
     pub const fn total_delay_ms(&self) -> u64 {
-        self.slept_ms
+        self.slept_ms.get()
     }
 
     /// The number of the attempt whose result is logged next (saturating at `u32::MAX`).
@@ -149,7 +149,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
         if let Some(slept_ms) = outcome.slept_ms() {
             // Not saturating: a `u64` cannot fill in any run, and the check would cost flash
             // in every build.
-            self.slept_ms = self.slept_ms.wrapping_add(u64::from(slept_ms));
+            self.slept_ms = Millis::from(self.slept_ms.get().wrapping_add(u64::from(slept_ms)));
         }
         if N == 0 {
             return;
@@ -172,6 +172,31 @@ impl<E, const N: usize> AttemptLog<E, N> {
     }
 }
 
+/// A `u64` of milliseconds kept as two words, so that it asks only 4-byte alignment: as a `u64`
+/// it would align the log, and the outcome that holds it, to 8 bytes, and pad them to match (8
+/// bytes more of stack for a run on a Cortex-M0).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Millis {
+    low: u32,
+    high: u32,
+}
+
+impl Millis {
+    const ZERO: Millis = Millis { low: 0, high: 0 };
+
+    const fn get(self) -> u64 {
+        (self.high as u64) << 32 | self.low as u64
+    }
+
+    fn from(ms: u64) -> Millis {
+        Millis {
+            low: ms as u32,
+            high: (ms >> 32) as u32,
+        }
+    }
+}
+
 impl<E, const N: usize> Default for AttemptLog<E, N> {
     fn default() -> Self {
         Self::new()
@@ -182,7 +207,7 @@ impl<E: PartialEq, const N: usize> PartialEq for AttemptLog<E, N> {
     /// The same totals and the same records kept, wherever the ring stands.
     fn eq(&self, other: &Self) -> bool {
         self.attempts == other.attempts
-            && self.slept_ms == other.slept_ms
+            && self.slept_ms.get() == other.slept_ms.get()
             && self.iter().eq(other.iter())
     }
 }
@@ -193,7 +218,7 @@ impl<E: core::fmt::Debug, const N: usize> core::fmt::Debug for AttemptLog<E, N> 
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AttemptLog")
             .field("total_attempts", &self.attempts)
-            .field("total_delay_ms", &self.slept_ms)
+            .field("total_delay_ms", &self.slept_ms.get())
             .field("records", &DebugRecords(self))
             .finish()
     }
@@ -215,7 +240,7 @@ impl<E: defmt::Format, const N: usize> defmt::Format for AttemptLog<E, N> {
             f,
             "AttemptLog {{ total_attempts: {=u32}, total_delay_ms: {=u64}, records: [",
             self.attempts,
-            self.slept_ms
+            self.slept_ms.get()
         );
         for (i, attempt) in self.iter().enumerate() {
             let separator = if i == 0 { "" } else { ", " };
@@ -490,7 +515,7 @@ mod tests {
         let longest = u64::MAX / 2;
         let mut log = AttemptLog::<u8, 2> {
             attempts: u32::MAX - 1,
-            slept_ms: longest,
+            slept_ms: Millis::from(longest),
             ..AttemptLog::new()
         };
         log.record(retried(u32::MAX));
@@ -587,7 +612,7 @@ mod tests {
         let mut turned = AttemptLog::<u8, 2> {
             oldest: 1,
             attempts: 4,
-            slept_ms: 4,
+            slept_ms: Millis::from(4),
             ..AttemptLog::new()
         };
         let _ = turned.records.push(retried(4));
@@ -601,7 +626,7 @@ mod tests {
             log_of::<2>(&[0, 2, 3]).clone_with_attempts(4)
         );
         let mut slower = log_of::<2>(&[1, 2]);
-        slower.slept_ms += 1;
+        slower.slept_ms = Millis::from(slower.slept_ms.get() + 1);
         assert_ne!(log_of::<2>(&[1, 2]), slower);
     }
 
