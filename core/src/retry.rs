@@ -184,12 +184,13 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
         }
     }
 
-    /// Ends each run rather than sleep past `ms` milliseconds after it starts, as `clock` tells
-    /// time. The deadline is measured from the start of the run, before the first attempt, so
-    /// the operation's own run time counts against it; an attempt that fails after the deadline
-    /// (one that started before it and ran past it) is not retried. In tenacity's terms this is
-    /// `stop_before_delay`, not `stop_after_delay`: a run with a 500 ms deadline whose next
-    /// sleep would end at 600 ms stops at once, rather than sleep and try once more.
+    /// Ends each run rather than sleep until `ms` milliseconds after it starts, or past that, as
+    /// `clock` tells time: a retry is made only with time left to run in. The deadline is
+    /// measured from the start of the run, before the first attempt, so the operation's own run
+    /// time counts against it; an attempt that fails after the deadline (one that started before
+    /// it and ran past it) is not retried. In tenacity's terms this is `stop_before_delay`, not
+    /// `stop_after_delay`: a run with a 500 ms deadline whose next sleep would end at 500 ms or
+    /// later stops at once, rather than sleep and try once more.
     pub fn deadline_ms<C2: Clock>(self, clock: C2, ms: u64) -> Retry<R, N, P, C2, H, B, T> {
         Retry {
             policy: self.policy,
@@ -592,8 +593,10 @@ where
             return Err(StopReason::DelayBudgetExhausted);
         }
         if let Some(deadline) = &self.deadline {
+            // A retry that would start at the deadline is not made either: it would have no
+            // time left to run in.
             let wakes = deadline.clock.now_ms().saturating_add(u64::from(delay));
-            if wakes > place.started_ms.saturating_add(deadline.ms) {
+            if wakes >= place.started_ms.saturating_add(deadline.ms) {
                 return Err(StopReason::DeadlineExceeded);
             }
         }

@@ -16,8 +16,8 @@ pub enum StopReason {
     AttemptsExhausted,
     /// The next sleep would have taken the slept total over the policy's delay budget.
     DelayBudgetExhausted,
-    /// The next sleep would have ended past the run's deadline (or the deadline had already
-    /// passed when the attempt failed).
+    /// The next sleep would have ended at or past the run's deadline, leaving the next attempt
+    /// no time (or the deadline had already passed when the attempt failed).
     DeadlineExceeded,
     /// The retry budget, or a breaker, refused another retry.
     RetryBudgetExhausted,

@@ -163,13 +163,14 @@ fn with_deadline(deadline_ms: u64, op_ms: u64) -> (Outcome<u32, u32, 8>, u64) {
 #[test]
 fn the_deadline_counts_the_operations_own_time() {
     // Calls of 50 ms: 0-50, sleep 100, 150-200, sleep 200, 400-450, sleep 400, 850-900 ...
-    // A sleep that ends exactly at the deadline is taken.
-    let (outcome, now) = with_deadline(850, 50);
+    // A sleep that would end 1 ms before the deadline is taken, and the attempt after it runs.
+    let (outcome, now) = with_deadline(851, 50);
     assert_eq!(slept(&outcome), [100, 200, 400]);
     assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
     assert_eq!(now, 900);
-    // One millisecond less and the third sleep would pass it.
-    let (outcome, now) = with_deadline(849, 50);
+    // One that would end at the deadline is not: the attempt after it would have no time left,
+    // as in tenacity's `stop_before_delay`.
+    let (outcome, now) = with_deadline(850, 50);
     assert_eq!(slept(&outcome), [100, 200]);
     assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
     assert_eq!(now, 450);
@@ -190,7 +191,7 @@ fn the_deadline_is_measured_from_the_start_of_each_run() {
     clock.advance(10_000);
     let mut retry = Retry::without_jitter(plain().max_attempts(2).build().unwrap())
         .unwrap()
-        .deadline_ms(&clock, 100);
+        .deadline_ms(&clock, 150);
     for _ in 0..2 {
         let outcome = retry.call(&clock, always_failing());
         assert_eq!(stop_of(&outcome), (StopReason::AttemptsExhausted, 2));

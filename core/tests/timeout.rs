@@ -175,6 +175,34 @@ fn the_time_allowed_shrinks_to_what_is_left_before_the_deadline() {
 }
 
 #[test]
+fn no_attempt_is_made_with_no_time_left() {
+    // 200 (timed out), then a sleep of 100 that would end at the deadline, 300: the attempt
+    // after it would be allowed 0 ms and time out at once, so the run stops instead.
+    let clock = MockClock::<16>::new();
+    let outcome = block_on(
+        Retry::without_jitter(POLICY)
+            .unwrap()
+            .deadline_ms(&clock, 300)
+            .attempt_timeout_ms(200)
+            .call_async(&clock, async || pending::<Result<u32, ReadError>>().await),
+    );
+    assert!(clock.sleeps().eq([200]));
+    assert_eq!(outcome.total_attempts(), 1);
+    assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
+    // A millisecond more, and the second attempt is made, with that millisecond.
+    let clock = MockClock::<16>::new();
+    let outcome = block_on(
+        Retry::without_jitter(POLICY)
+            .unwrap()
+            .deadline_ms(&clock, 301)
+            .attempt_timeout_ms(200)
+            .call_async(&clock, async || pending::<Result<u32, ReadError>>().await),
+    );
+    assert!(clock.sleeps().eq([200, 100, 1]));
+    assert_eq!(outcome.total_attempts(), 2);
+}
+
+#[test]
 fn an_operation_that_finishes_in_time_is_not_cut_off() {
     let clock = MockClock::<8>::new();
     let outcome = block_on(

@@ -78,7 +78,8 @@ pub struct Scenario {
     #[arg(long = "delay-budget", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub delay_budget_ms: Option<u32>,
 
-    /// Stop rather than sleep past D after the run starts, counting the operation's own time.
+    /// Stop rather than sleep until D after the run starts or past it, counting the operation's
+    /// own time.
     #[arg(long = "deadline", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub deadline_ms: Option<u32>,
 
