@@ -8,7 +8,8 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
 use embedded_retry::{
-    AttemptOutcome, Decision, Delay, Jitter, MockClock, Policy, Retry, Step, StopReason, TimedOut,
+    AttemptOutcome, Decision, Delay, Jitter, MockClock, Outcome, Policy, Retry, Step, StopReason,
+    TimedOut,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,16 +138,23 @@ fn a_run_that_ends_on_a_timeout_hands_back_the_timeout_as_its_error() {
     assert!(clock.sleeps().eq([10, 100, 10, 200, 10, 400, 10, 800, 10]));
 }
 
-#[test]
-fn the_time_allowed_shrinks_to_what_is_left_before_the_deadline() {
+/// A run of attempts that never answer, each given 200 ms, under a deadline of `deadline_ms`:
+/// its outcome, and the clock, whose sleeps are the timers' and the retries' alike.
+fn hung_until(deadline_ms: u64) -> (Outcome<u32, ReadError, 8>, MockClock<16>) {
     let clock = MockClock::<16>::new();
     let outcome = block_on(
         Retry::without_jitter(POLICY)
             .unwrap()
-            .deadline_ms(&clock, 500)
+            .deadline_ms(&clock, deadline_ms)
             .attempt_timeout_ms(200)
             .call_async(&clock, async || pending::<Result<u32, ReadError>>().await),
     );
+    (outcome, clock)
+}
+
+#[test]
+fn the_time_allowed_shrinks_to_what_is_left_before_the_deadline() {
+    let (outcome, clock) = hung_until(500);
     // 200 (timed out), sleep 100, then only 200 left: 200 (timed out); the next sleep would
     // pass the deadline.
     assert!(clock.sleeps().eq([200, 100, 200]));
@@ -178,26 +186,12 @@ fn the_time_allowed_shrinks_to_what_is_left_before_the_deadline() {
 fn no_attempt_is_made_with_no_time_left() {
     // 200 (timed out), then a sleep of 100 that would end at the deadline, 300: the attempt
     // after it would be allowed 0 ms and time out at once, so the run stops instead.
-    let clock = MockClock::<16>::new();
-    let outcome = block_on(
-        Retry::without_jitter(POLICY)
-            .unwrap()
-            .deadline_ms(&clock, 300)
-            .attempt_timeout_ms(200)
-            .call_async(&clock, async || pending::<Result<u32, ReadError>>().await),
-    );
+    let (outcome, clock) = hung_until(300);
     assert!(clock.sleeps().eq([200]));
     assert_eq!(outcome.total_attempts(), 1);
     assert_eq!(outcome.stop_reason(), StopReason::DeadlineExceeded);
     // A millisecond more, and the second attempt is made, with that millisecond.
-    let clock = MockClock::<16>::new();
-    let outcome = block_on(
-        Retry::without_jitter(POLICY)
-            .unwrap()
-            .deadline_ms(&clock, 301)
-            .attempt_timeout_ms(200)
-            .call_async(&clock, async || pending::<Result<u32, ReadError>>().await),
-    );
+    let (outcome, clock) = hung_until(301);
     assert!(clock.sleeps().eq([200, 100, 1]));
     assert_eq!(outcome.total_attempts(), 2);
 }
