@@ -114,9 +114,11 @@
 //! # The contract
 //! - Every delay recorded is a delay slept: the engine never sleeps after a success or after
 //!   the attempt that ends the run, and the totals count only sleeps taken.
-//! - Nothing overflows: attempt numbers saturate at `u32::MAX` and delays at the cap, and
-//!   slept totals are `u64` milliseconds, which 584 million years of sleeping would not fill.
-//!   A run of any length, with any policy, neither overflows nor panics.
+//! - Nothing panics, and nothing overflows in a run that sleeps: attempt numbers saturate at
+//!   `u32::MAX` and delays at the cap, and slept totals are `u64` milliseconds, which 584
+//!   million years of sleeping would not fill. (A simulation that sleeps nothing, on a mock
+//!   clock or in an event loop, could wrap one after some 4 billion retries at the longest
+//!   delay, `u32::MAX` ms.)
 //! - The enums that will grow ([`StopReason`], [`AttemptOutcome`], [`PolicyError`]) are
 //!   `#[non_exhaustive]`: a `match` on one needs a `_` arm, which should treat what it does not
 //!   know as a failure. [`Decision`] and [`Step`] are complete as they are.

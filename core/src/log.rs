@@ -127,8 +127,9 @@ impl<E, const N: usize> AttemptLog<E, N> {
             .saturating_sub(u32::try_from(self.len()).unwrap_or(u32::MAX))
     }
 
-    /// Every millisecond the run slept. A `u64`: 584 million years of sleeping would not fill
-    /// it.
+    /// Every millisecond the run slept. A `u64`, not saturated: 584 million years of sleeping
+    /// would not fill it (a simulated run that sleeps nothing would need some 4 billion retries
+    /// at the longest delay, `u32::MAX` ms, to wrap it).
     pub const fn total_delay_ms(&self) -> u64 {
         self.slept_ms.get()
     }

@@ -111,7 +111,8 @@ impl<const N: usize> PolicyBuilder<N> {
 
     /// No limit on attempts: a run retries until it succeeds or another rule (the predicate,
     /// the delay budget, the deadline, the retry budget) stops it. Attempt numbers saturate at
-    /// `u32::MAX`, and the slept total is a `u64` of milliseconds, which no run fills.
+    /// `u32::MAX`, and the slept total is a `u64` of milliseconds, which no run that sleeps
+    /// fills.
     pub const fn retry_forever(mut self) -> Self {
         self.max_attempts = None;
         self
