@@ -387,10 +387,7 @@ fn the_same_path_for_the_json_and_the_svg_is_refused_naming_both() {
         "--svg",
         path.to_str().unwrap(),
     ]);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
-    assert!(err.contains("'--json ") && err.contains("'--svg "), "{err}");
+    common::assert_json_and_svg_refused(&out);
     assert!(common::files(&dir).is_empty(), "no file was made");
 }
 

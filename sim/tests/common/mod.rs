@@ -71,6 +71,16 @@ pub fn sim_report(args: &[&str]) -> (Option<i32>, Value) {
     (ran.code, ran.report())
 }
 
+/// A study (`herd` or `storm`) given one path for `--json` and `--svg`: refused before it ran,
+/// with exit 2 and one line naming both flags, and nothing on stdout.
+pub fn assert_json_and_svg_refused(out: &std::process::Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+    assert!(err.contains("'--json ") && err.contains("'--svg "), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
 /// Every file under `dir`, in order.
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
