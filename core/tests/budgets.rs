@@ -7,10 +7,10 @@
 //! the engine documents it drives a budget. The runner's seed is fixed, so nothing can flake;
 //! time is a mock clock, so nothing sleeps.
 
+mod common;
+use common::block_on;
+
 use std::cell::Cell;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use embedded_retry::stand_in::{NoClock, NoHook, NoRng};
 use embedded_retry::{
@@ -40,16 +40,6 @@ enum Error {
 impl From<CircuitOpen> for Error {
     fn from(_: CircuitOpen) -> Self {
         Error::PeerDown
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
     }
 }
 

@@ -1,9 +1,8 @@
 //! The log window, unlimited runs, and the three ways of running (blocking, async, event loop)
 //! over random sequences of results: they keep the same rules, so they give the same outcomes.
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+mod common;
+use common::block_on;
 
 use std::cell::RefCell;
 
@@ -22,16 +21,6 @@ fn config() -> Config {
         rng_seed: RngSeed::Fixed(0xf0_75),
         failure_persistence: None,
         ..Config::default()
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! The rules beyond attempt counts, at their boundaries, on the mock clock: hinted delays, the
 //! delay budget, the deadline, the shared retry budget, the hook, and the async engine.
 
+mod common;
+use common::block_on;
+
 use std::cell::{Cell, RefCell};
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 use embedded_retry::{
     AttemptOutcome, BucketRates, Decision, HintAboveCap, Jitter, MockClock, Outcome, Policy,
@@ -338,17 +338,6 @@ fn the_hook_sees_every_sleep_before_it_happens() {
         seen.into_inner(),
         [(1, 1, 100, 0), (2, 2, 200, 100), (3, 3, 400, 300)]
     );
-}
-
-/// Polls a future to completion; the mock clock never makes it wait.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-    }
 }
 
 #[test]

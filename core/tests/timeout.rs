@@ -2,10 +2,11 @@
 //! retried; the time allowed shrinks to what is left before the deadline; the event-loop form
 //! agrees with `call_async`.
 
+mod common;
+use common::block_on;
+
 use std::cell::Cell;
-use std::future::{Future, pending};
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+use std::future::pending;
 
 use embedded_retry::{
     AttemptOutcome, Decision, Delay, Jitter, MockClock, Outcome, Policy, Retry, Step, StopReason,
@@ -22,16 +23,6 @@ enum ReadError {
 impl From<TimedOut> for ReadError {
     fn from(_: TimedOut) -> Self {
         ReadError::TimedOut
-    }
-}
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
     }
 }
 
