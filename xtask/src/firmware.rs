@@ -150,50 +150,79 @@ pub fn run_bin(thumb: Thumb, board: Board, bin: &str) -> Result<qemu::Run, Strin
     Ok(run)
 }
 
-/// Every firmware check on every board: the demo succeeds, the on-target checks pass and print
-/// what the host computes, the failing scenario fails, the supervisor's delays start over
-/// after each stable connection, and the embassy firmware's reads time out, honour a hint and
-/// succeed within the deadline.
+/// A firmware binary's check: the exit status it must end with, and what its log must show
+/// (a line saying what was seen, or what is wrong).
+struct BinCheck {
+    bin: &'static str,
+    status: i32,
+    check: fn(&[String]) -> Result<String, String>,
+}
+
+/// Every binary's check: the demo succeeds with the host's delays for its seed, the on-target
+/// checks pass and print what the host computes, the failing scenario fails, the supervisor's
+/// delays start over after each stable connection, and the embassy firmware's reads time out,
+/// honour a hint and succeed within the deadline.
+const BIN_CHECKS: [BinCheck; 5] = [
+    BinCheck {
+        bin: "sensor",
+        status: 0,
+        check: |lines| {
+            expect_line(lines, "attempt 4: Succeeded")?;
+            compare_sleeps_with_host(lines)?;
+            Ok("its sleeps are the host's delays for its seed".into())
+        },
+    },
+    BinCheck {
+        bin: "checks",
+        status: 0,
+        check: |lines| {
+            Ok(format!(
+                "all {} vectors match the host",
+                compare_with_host(lines)?
+            ))
+        },
+    },
+    BinCheck {
+        bin: "failing",
+        status: 1,
+        check: |lines| {
+            expect_line(lines, "stopped: NotRetryable")?;
+            Ok("failed, as expected".into())
+        },
+    },
+    BinCheck {
+        bin: "reconnect",
+        status: 0,
+        check: |lines| {
+            Ok(format!(
+                "slept {}, as the schedule requires",
+                check_reconnect(lines)?
+            ))
+        },
+    },
+    BinCheck {
+        bin: "embassy",
+        status: 0,
+        check: check_embassy,
+    },
+];
+
+/// Runs every binary's check on every board.
 pub fn check_all(thumb: Thumb) -> Result<(), String> {
     for board in BOARDS {
-        let sensor = run_bin(thumb, board, "sensor")?;
-        expect_status(&sensor, 0, "sensor", board)?;
-        expect_line(&sensor, "attempt 4: Succeeded", "sensor", board)?;
-        compare_sleeps_with_host(&sensor.lines)
-            .map_err(|e| format!("sensor on {}: {e}", board.name))?;
-        println!(
-            "xtask: sensor on {}: its sleeps are the host's delays for its seed",
-            board.name
-        );
-
-        let checks = run_bin(thumb, board, "checks")?;
-        expect_status(&checks, 0, "checks", board)?;
-        let vectors = compare_with_host(&checks.lines)
-            .map_err(|e| format!("checks on {}: {e}", board.name))?;
-        println!(
-            "xtask: checks on {}: all {vectors} vectors match the host",
-            board.name
-        );
-
-        let failing = run_bin(thumb, board, "failing")?;
-        expect_status(&failing, 1, "failing (expected to fail)", board)?;
-        expect_line(&failing, "stopped: NotRetryable", "failing", board)?;
-        println!("xtask: failing on {} failed, as expected", board.name);
-
-        let reconnect = run_bin(thumb, board, "reconnect")?;
-        expect_status(&reconnect, 0, "reconnect", board)?;
-        let outages = check_reconnect(&reconnect.lines)
-            .map_err(|e| format!("reconnect on {}: {e}", board.name))?;
-        println!(
-            "xtask: reconnect on {}: slept {outages}, as the schedule requires",
-            board.name
-        );
-
-        let embassy = run_bin(thumb, board, "embassy")?;
-        expect_status(&embassy, 0, "embassy", board)?;
-        let seen =
-            check_embassy(&embassy.lines).map_err(|e| format!("embassy on {}: {e}", board.name))?;
-        println!("xtask: embassy on {}: {seen}", board.name);
+        for BinCheck { bin, status, check } in BIN_CHECKS {
+            let run = run_bin(thumb, board, bin)?;
+            if run.status != status {
+                return Err(format!(
+                    "{bin} on {} exited with {}, expected {status}; QEMU said: {}",
+                    board.name,
+                    run.status,
+                    run.stderr.trim()
+                ));
+            }
+            let seen = check(&run.lines).map_err(|e| format!("{bin} on {}: {e}", board.name))?;
+            println!("xtask: {bin} on {}: {seen}", board.name);
+        }
     }
     Ok(())
 }
@@ -510,24 +539,12 @@ fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
     Some(&rest[..end])
 }
 
-fn expect_status(run: &qemu::Run, expected: i32, what: &str, board: Board) -> Result<(), String> {
-    if run.status == expected {
+/// That some line of a binary's log contains `needle`.
+fn expect_line(lines: &[String], needle: &str) -> Result<(), String> {
+    if lines.iter().any(|l| l.contains(needle)) {
         Ok(())
     } else {
-        Err(format!(
-            "{what} on {} exited with {}, expected {expected}; QEMU said: {}",
-            board.name,
-            run.status,
-            run.stderr.trim()
-        ))
-    }
-}
-
-fn expect_line(run: &qemu::Run, needle: &str, what: &str, board: Board) -> Result<(), String> {
-    if run.lines.iter().any(|l| l.contains(needle)) {
-        Ok(())
-    } else {
-        Err(format!("{what} on {} never logged '{needle}'", board.name))
+        Err(format!("never logged '{needle}'"))
     }
 }
 
