@@ -5,6 +5,11 @@
 /// The retry engine sleeps only through this trait, so the same code sleeps on a SysTick timer
 /// in firmware, on the operating system on a host, and not at all on a
 /// [`MockClock`](crate::MockClock) in tests.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a `Delay`, which `call` sleeps on",
+    note = "wrap an embedded-hal `DelayNs` in `HalDelay`: `HalDelay(&mut delay)`",
+    note = "pass a `MockClock` by reference (`&clock`), or a sleeper you keep as `&mut sleeper`"
+)]
 pub trait Delay {
     /// Waits at least `ms` milliseconds.
     ///
