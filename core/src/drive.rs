@@ -33,7 +33,10 @@ where
     /// operation cannot be cut short. Use [`call_async`](Self::call_async), or drive a
     /// [`Run`](crate::Run) with [`attempt_limit_ms`](Self::attempt_limit_ms) and
     /// [`timed_out`](Retry::timed_out).
-    #[inline]
+    // Always inline, and short: the outcome is then a local of the caller's, which the rest of
+    // the run fills through a reference wherever the optimiser puts it. An outcome made in an
+    // out-of-line `call` would be copied whole into the caller's as it returns.
+    #[inline(always)]
     pub fn call<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
     where
         D: Delay,
@@ -46,22 +49,40 @@ where
         if let Err(error) = self.start_call() {
             return Outcome::new(Err(error), StopReason::CircuitOpen, AttemptLog::new());
         }
-        // The outcome is made at the first attempt and the run's log kept in it: the log is
-        // never moved, which would copy all its records (and need room for both copies).
         let mut outcome = Outcome::new(op(), StopReason::Succeeded, AttemptLog::new());
+        self.drive(&mut outcome, &mut place, &mut delay, &mut op);
+        outcome
+    }
+
+    /// The run of [`call`](Self::call) from its first attempt's result, in `outcome`: the run's
+    /// log is written in it and never moved, which would copy all its records.
+    #[inline]
+    fn drive<V, E, D, F>(
+        &mut self,
+        outcome: &mut Outcome<V, E, N>,
+        place: &mut Place,
+        delay: &mut D,
+        op: &mut F,
+    ) where
+        D: Delay,
+        F: FnMut() -> Result<V, E>,
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+        B: RetryBudget<E>,
+    {
         loop {
             let Err(error) = &outcome.result else {
                 // A run of `call` ends at its first success: any attempt before it failed.
                 self.tell_success::<E>(outcome.log.total_attempts() > 0);
                 outcome.log.record(AttemptOutcome::Succeeded);
-                return outcome;
+                return;
             };
-            let (slept_ms, hint_ms) = match self.judge(&outcome.log, &mut place, error) {
+            let (slept_ms, hint_ms) = match self.judge(&outcome.log, place, error) {
                 Ok(answer) => answer,
                 Err(reason) => {
                     outcome.log.record(AttemptOutcome::Stopped { reason });
                     outcome.stop = reason;
-                    return outcome;
+                    return;
                 }
             };
             delay.delay_ms(slept_ms);
@@ -76,7 +97,7 @@ where
             outcome.log.record(retried(error, slept_ms, hint_ms));
             if refused {
                 outcome.stop = StopReason::CircuitOpen;
-                return outcome;
+                return;
             }
         }
     }
