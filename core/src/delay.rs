@@ -6,9 +6,10 @@
 /// in firmware, on the operating system on a host, and not at all on a
 /// [`MockClock`](crate::MockClock) in tests.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a `Delay`, which `call` sleeps on",
+    message = "`{Self}` is not a `Delay`, which a blocking run sleeps on",
     note = "wrap an embedded-hal `DelayNs` in `HalDelay`: `HalDelay(&mut delay)`",
-    note = "pass a `MockClock` by reference (`&clock`), or a sleeper you keep as `&mut sleeper`"
+    note = "pass a `MockClock` by reference (`&clock`), or a sleeper you keep as `&mut sleeper`",
+    note = "an async sleeper (embedded-hal-async's `DelayNs`) is for `call_async`"
 )]
 pub trait Delay {
     /// Waits at least `ms` milliseconds.

@@ -33,9 +33,10 @@ where
     /// operation cannot be cut short. Use [`call_async`](Self::call_async), or drive a
     /// [`Run`](crate::Run) with [`attempt_limit_ms`](Self::attempt_limit_ms) and
     /// [`timed_out`](Retry::timed_out).
-    // Always inline, and short: the outcome is then a local of the caller's, which the rest of
-    // the run fills through a reference wherever the optimiser puts it. An outcome made in an
-    // out-of-line `call` would be copied whole into the caller's as it returns.
+    // Rust does not promise to build a returned value in place, and an out-of-line `call` did
+    // not: its outcome was copied whole as it returned. Always inlined and short, `call` makes
+    // the outcome as a local of its caller's, which `drive` fills by reference wherever the
+    // optimiser puts `drive`.
     #[inline(always)]
     pub fn call<V, E, D, F>(&mut self, mut delay: D, mut op: F) -> Outcome<V, E, N>
     where
