@@ -13,6 +13,10 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 /// It borrows nothing, so an event loop can keep it in a static, a task's local resources or a
 /// state machine, between a timer's interrupts. [`call`](crate::Retry::call) and
 /// [`call_async`](crate::Retry::call_async) keep the same state and follow the same rules.
+///
+/// A run keeps no flag to say it stopped: after [`Step::Stop`], a loop that keeps its run in a
+/// field starts the next with [`Retry::reset`](crate::Retry::reset) when it next has work, or
+/// keeps an `Option<Run<E, N>>` that is `None` while no run is under way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 // The log first: its zeroed counts start the struct, and the records' storage (never cleared)
 // stays out of the way of the fields that are set.
