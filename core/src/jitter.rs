@@ -80,8 +80,8 @@ impl core::str::FromStr for Jitter {
 /// `span + 1` values is given by `floor` or `ceil` of `2^32 / (span + 1)` of the 2^32 draws,
 /// in one run of consecutive draws, so the chance of drawing at most any value is within 2^-32
 /// of the uniform one: the delays spread evenly over the whole span, which a modulo draw does
-/// not do (over a span above 2^31, neighbouring values still differ by up to two to one). A Cortex-M3 or later multiplies
-/// in one instruction; a Cortex-M0 calls `__aeabi_lmul`.
+/// not do (over a span above 2^31, neighbouring values still differ by up to two to one). A
+/// Cortex-M3 or later multiplies in one instruction; a Cortex-M0 calls `__aeabi_lmul`.
 pub(crate) fn uniform_inclusive<R: Rng + ?Sized>(rng: &mut R, lo: u32, hi: u32) -> u32 {
     let span = hi.saturating_sub(lo);
     // Over an empty span the draw is taken and scales to 0: no branch to skip it.
