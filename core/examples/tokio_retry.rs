@@ -100,21 +100,18 @@ struct Client {
 }
 
 impl Client {
-    async fn get(self: &Arc<Self>, path: &str) -> Result<String, FetchError> {
+    async fn get(&self, path: &str) -> Result<String, FetchError> {
         let mut retry = Retry::new(self.policy, rand::make_rng::<XorShiftRng>()).when(decide);
-        // For the future to be `Send` (and so spawnable), the operation owns what it uses: the
-        // closure owns one clone, and each attempt's `async move` block another.
-        let (client, path) = (Arc::clone(self), path.to_owned());
+        // `call_future` takes a closure that returns a future, here one that borrows the client
+        // and the path: the task that awaits it can still be spawned (`call_async`'s closure
+        // would have to own clones of them for that).
         retry
-            .call_async(TokioSleep, move || {
-                let (client, path) = (Arc::clone(&client), path.clone());
-                async move { client.serve(&path) }
-            })
+            .call_future(TokioSleep, || self.serve(path))
             .await
             .into_result()
     }
 
-    fn serve(&self, path: &str) -> Result<String, FetchError> {
+    async fn serve(&self, path: &str) -> Result<String, FetchError> {
         match self.server_calls.fetch_add(1, Ordering::Relaxed) {
             0..6 => Err(FetchError::Busy { retry_after_ms: 10 }),
             _ => Ok(format!("200 OK {path}")),

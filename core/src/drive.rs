@@ -104,6 +104,53 @@ where
     }
 }
 
+/// The body of [`Retry::call_async`] and [`Retry::call_future`]: one text, compiled for each,
+/// since their operations differ in kind (an `AsyncFnMut` whose futures may borrow from it, and a
+/// closure that returns a future of its own) and no one generic body keeps the second's future
+/// provably `Send`. `$retry` is the `&mut Retry`, `$delay` the async sleeper, `$op` the
+/// operation, called as `$op()` for each attempt; `E` and `T` are the method's error and timeout
+/// types.
+macro_rules! drive_async {
+    ($retry:expr, $delay:ident, $op:ident) => {{
+        // What the future keeps across its awaits, in one `repr(C)` value that it holds as it
+        // is (not moved into a local of its body, as an `async fn`'s arguments are): the
+        // retry's address first and the log's records last, so that the optimiser sees that a
+        // record written at a computed index cannot overwrite the address, and still knows the
+        // retry (and a `const` policy's settings) across a pending await. The place is set at
+        // the first poll, when the run starts.
+        let place = Place {
+            started_ms: 0,
+            schedule: $retry.policy().backoff().start(),
+        };
+        let mut d = Driving {
+            retry: $retry,
+            place,
+            log: AttemptLog::new(),
+        };
+        async move {
+            // Through `&mut d`, so that the future holds `d` whole rather than its fields apart.
+            if let Err(error) = Driving::begin(&mut d) {
+                return Outcome::new(Err(error), StopReason::CircuitOpen, d.log);
+            }
+            loop {
+                let limit = d.retry.limit_ms::<E>(&d.place);
+                let attempt = $op();
+                let timer = limit.map(|ms| $delay.delay_ms(ms));
+                let mut timed_out = false;
+                let result =
+                    T::race_attempt(d.retry.timeout.as_ref(), attempt, timer, &mut timed_out).await;
+                match d.settle(result, timed_out) {
+                    Ok(slept_ms) => $delay.delay_ms(slept_ms).await,
+                    Err((result, reason)) => return Outcome::new(result, reason, d.log),
+                }
+                if let Err(error) = d.retry.start_retry() {
+                    return Outcome::new(Err(error), StopReason::CircuitOpen, d.log);
+                }
+            }
+        }
+    }};
+}
+
 impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
@@ -116,15 +163,14 @@ where
     /// the future is first polled, so a deadline is measured from then. With
     /// [`attempt_timeout_ms`](Self::attempt_timeout_ms), each attempt races a timer on `delay`.
     ///
-    /// The future is `Send` when the retry's parts, the error type, `delay` and its futures, and
-    /// `op` and its futures are. To spawn it on a multi-threaded runtime, the operation must own
-    /// what it uses: clone it into a `move` closure, and again into each attempt's future
-    /// (`move || { let client = client.clone(); async move { .. } }`, where the outer `client`
-    /// is itself an owned clone). A closure that captures a reference (`&self`, a `&str`) makes
-    /// the compiler report "implementation of `Send` is not general enough" at the spawn: it
-    /// cannot yet prove `Send` for a future that borrows from the closure. Nor can it in code
-    /// generic over the timeout's type `T`: spawn where the retry's type is named.
-    /// `core/examples/tokio_retry.rs` spawns requests of a shared client this way.
+    /// `op` is an async closure, whose futures may borrow from what it captures, as firmware's
+    /// do (`async || uart.write(&frame).await`, over a captured `&mut uart`). The future is
+    /// `Send` when the retry's parts, the error type, `delay` and its futures, and `op` and its
+    /// futures are, but the compiler cannot yet prove it when `op` captures a reference (a
+    /// `&self`, a `&str`): spawning the run on a multi-threaded runtime then fails with
+    /// "implementation of `Send` is not general enough". For a run to spawn, give a closure
+    /// that returns a future of its own to [`call_future`](Self::call_future), which follows
+    /// the same rules with the same code.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -166,65 +212,70 @@ where
         B: RetryBudget<E>,
         T: AttemptTimeout<E>,
     {
-        // What the future keeps across its awaits, in one `repr(C)` value that it holds as it
-        // is (not moved into a local of its body, as an `async fn`'s arguments are): the
-        // retry's address first and the log's records last, so that the optimiser sees that a
-        // record written at a computed index cannot overwrite the address, and still knows the
-        // retry (and a `const` policy's settings) across a pending await. The place is set at
-        // the first poll, when the run starts.
-        let place = Place {
-            started_ms: 0,
-            schedule: self.policy().backoff().start(),
-        };
-        let mut d = Driving {
-            retry: self,
-            place,
-            log: AttemptLog::new(),
-        };
-        async move {
-            // Through `&mut d`, so that the future holds `d` whole rather than its fields apart.
-            if let Err(error) = Driving::begin(&mut d) {
-                return Outcome::new(Err(error), StopReason::CircuitOpen, d.log);
-            }
-            loop {
-                let limit = d.retry.limit_ms::<E>(&d.place);
-                let attempt = op();
-                let timer = limit.map(|ms| delay.delay_ms(ms));
-                let mut timed_out = false;
-                let result =
-                    T::race_attempt(d.retry.timeout.as_ref(), attempt, timer, &mut timed_out).await;
-                // The attempt is logged at once, at this one place: the log is then written
-                // inline, in the future, rather than by a call that the optimiser must assume
-                // can write anywhere in it.
-                let (record, next) = match result {
-                    Ok(value) => {
-                        d.retry.tell_success::<E>(d.log.total_attempts() > 0);
-                        (
-                            AttemptOutcome::Succeeded,
-                            Err((Ok(value), StopReason::Succeeded)),
-                        )
-                    }
-                    Err(error) => match d.retry.judge(&d.log, &mut d.place, &error) {
-                        Ok((slept_ms, hint_ms)) => (
-                            retried((!timed_out).then_some(error), slept_ms, hint_ms),
-                            Ok(slept_ms),
-                        ),
-                        Err(reason) => (
-                            AttemptOutcome::Stopped { reason },
-                            Err((Err(error), reason)),
-                        ),
-                    },
-                };
-                d.log.record(record);
-                match next {
-                    Ok(slept_ms) => delay.delay_ms(slept_ms).await,
-                    Err((result, reason)) => return Outcome::new(result, reason, d.log),
-                }
-                if let Err(error) = d.retry.start_retry() {
-                    return Outcome::new(Err(error), StopReason::CircuitOpen, d.log);
-                }
-            }
-        }
+        drive_async!(self, delay, op)
+    }
+
+    /// As [`call_async`](Self::call_async), for a closure that returns a future
+    /// (`|| client.get(url)`), as backon and tokio-retry take it: the future may borrow from
+    /// outside the closure but not from the closure itself. For such a closure the compiler
+    /// can prove the run's future `Send` even when the closure captures references, so a run
+    /// inside a `tokio::spawn`ed task may borrow the task's client and request. The rules, the
+    /// log and the outcome are `call_async`'s, from the same code.
+    ///
+    /// ```
+    /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
+    ///
+    /// const POLICY: Policy = Policy::builder().max_attempts(4).base_delay_ms(10)
+    ///     .jitter(Jitter::None).build_or_panic();
+    ///
+    /// struct Client { calls: std::sync::atomic::AtomicU32 }
+    /// impl Client {
+    ///     async fn get(&self, path: &str) -> Result<String, u16> {
+    ///         match self.calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+    ///             0 | 1 => Err(503),
+    ///             _ => Ok(format!("200 {path}")),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// fn assert_send<F: Send>(future: F) -> F { future }
+    /// # fn block_on<F: core::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = core::pin::pin!(f);
+    /// #     let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+    /// #     loop {
+    /// #         if let core::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+    /// #     }
+    /// # }
+    /// // A task's future, as `tokio::spawn` takes it: `Send`, though each attempt borrows
+    /// // the task's client and path.
+    /// let task = assert_send(async {
+    ///     let client = Client { calls: 0.into() };
+    ///     let path = String::from("/status");
+    ///     let (client, path) = (&client, path.as_str());
+    ///     let mut clock = MockClock::<4>::new(); // tokio's sleeper in a real task: `TokioSleep`
+    ///     let result = Retry::without_jitter(POLICY).unwrap()
+    ///         .call_future(&mut clock, || client.get(path))
+    ///         .await
+    ///         .into_result();
+    ///     (result, clock.slept_ms())
+    /// });
+    /// assert_eq!(block_on(task), (Ok(String::from("200 /status")), 10 + 20));
+    /// ```
+    pub fn call_future<V, E, D, F, A>(
+        &mut self,
+        mut delay: D,
+        mut op: F,
+    ) -> impl Future<Output = Outcome<V, E, N>>
+    where
+        D: embedded_hal_async::delay::DelayNs,
+        F: FnMut() -> A,
+        A: Future<Output = Result<V, E>>,
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+        B: RetryBudget<E>,
+        T: AttemptTimeout<E>,
+    {
+        drive_async!(self, delay, op)
     }
 }
 
@@ -249,5 +300,44 @@ where
     {
         self.place = self.retry.place();
         self.retry.start_call()
+    }
+
+    /// An attempt's result (`timed_out` when it ran out of its time), judged and logged: the
+    /// milliseconds to sleep before the next attempt, or the run's result and why it ends.
+    // Always inlined, so that the attempt is logged in the future itself, at this one place,
+    // rather than by a call that the optimiser must assume can write anywhere in it.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn settle<V>(
+        &mut self,
+        result: Result<V, E>,
+        timed_out: bool,
+    ) -> Result<u32, (Result<V, E>, StopReason)>
+    where
+        P: RetryOn<E>,
+        H: BeforeSleep<E>,
+        B: RetryBudget<E>,
+    {
+        let (record, next) = match result {
+            Ok(value) => {
+                self.retry.tell_success::<E>(self.log.total_attempts() > 0);
+                (
+                    AttemptOutcome::Succeeded,
+                    Err((Ok(value), StopReason::Succeeded)),
+                )
+            }
+            Err(error) => match self.retry.judge(&self.log, &mut self.place, &error) {
+                Ok((slept_ms, hint_ms)) => (
+                    retried((!timed_out).then_some(error), slept_ms, hint_ms),
+                    Ok(slept_ms),
+                ),
+                Err(reason) => (
+                    AttemptOutcome::Stopped { reason },
+                    Err((Err(error), reason)),
+                ),
+            },
+        };
+        self.log.record(record);
+        next
     }
 }

@@ -17,7 +17,9 @@
 //!   refuses whole calls while the peer seems down. A [`BeforeSleep`] hook sees every sleep.
 //! - Three ways to run, one set of rules: [`Retry::call`] blocks on a [`Delay`] ([`HalDelay`]
 //!   adapts any embedded-hal 1.0 `DelayNs`; a [`MockClock`] only advances virtual time);
-//!   [`Retry::call_async`] awaits an embedded-hal-async `DelayNs`; and an event loop that must
+//!   [`Retry::call_async`] awaits an embedded-hal-async `DelayNs` (and [`Retry::call_future`],
+//!   for a closure that returns a future, is the one to spawn on tokio when it borrows); and an
+//!   event loop that must
 //!   never block drives a [`Run`] itself with [`Retry::start`], [`Retry::failed`] (answered
 //!   by a [`Step`]: sleep this long, or stop) and [`Retry::succeeded`], asking a budget first
 //!   with [`Retry::start_call`].

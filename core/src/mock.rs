@@ -125,3 +125,19 @@ impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
         self.sleep(ms);
     }
 }
+
+/// As for `&MockClock`; through `&mut clock`, a run's future that owns its clock is `Send`
+/// (a `MockClock` is not `Sync`, so one that holds `&clock` is not).
+impl<const M: usize> embedded_hal_async::delay::DelayNs for MockClock<M> {
+    async fn delay_ns(&mut self, ns: u32) {
+        self.sleep(ns.div_ceil(1_000_000));
+    }
+
+    async fn delay_us(&mut self, us: u32) {
+        self.sleep(us.div_ceil(1000));
+    }
+
+    async fn delay_ms(&mut self, ms: u32) {
+        self.sleep(ms);
+    }
+}

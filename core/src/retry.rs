@@ -17,7 +17,9 @@ use crate::{
 ///
 /// It runs an operation in one of three ways, all under the same rules:
 /// - [`call`](Self::call) blocks, sleeping on a [`Delay`](crate::Delay);
-/// - [`call_async`](Self::call_async) awaits, sleeping on an embedded-hal-async `DelayNs`;
+/// - [`call_async`](Self::call_async) awaits, sleeping on an embedded-hal-async `DelayNs`
+///   ([`call_future`](Self::call_future) too, for a closure that returns a future, which a
+///   spawned task may borrow in);
 /// - [`start`](Self::start), [`failed`](Self::failed) and [`succeeded`](Self::succeeded) let an
 ///   event loop (a timer interrupt, a super-loop, an RTIC task) drive a [`Run`] itself, never
 ///   blocking.

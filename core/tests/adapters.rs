@@ -68,6 +68,69 @@ mod tokio_adapters {
         // Two attempts timed out after 30 ms each, with 10 and 20 ms slept after them.
         assert_eq!(end - start, Duration::from_millis(30 + 10 + 30 + 20));
     }
+
+    /// Through `call_future`, a spawned run may borrow: each attempt's future borrows the
+    /// task's client and path, and the closure captures them by reference.
+    #[tokio::test(flavor = "current_thread", start_paused = true)]
+    async fn a_run_through_call_future_can_borrow_and_be_spawned() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+
+        use embedded_retry::{Decision, Jitter, Policy, Retry, TimedOut};
+
+        const POLICY: Policy<4> = Policy::builder()
+            .max_attempts(4)
+            .base_delay_ms(10)
+            .jitter(Jitter::None)
+            .build_or_panic();
+
+        #[derive(Debug, PartialEq)]
+        enum Error {
+            Busy,
+            TimedOut,
+        }
+        impl From<TimedOut> for Error {
+            fn from(_: TimedOut) -> Self {
+                Error::TimedOut
+            }
+        }
+        struct Client {
+            calls: AtomicU32,
+        }
+        impl Client {
+            async fn get(&self, path: &str) -> Result<String, Error> {
+                match self.calls.fetch_add(1, Ordering::Relaxed) {
+                    0 => Err(Error::Busy),
+                    1 => std::future::pending().await,
+                    _ => Ok(format!("200 {path}")),
+                }
+            }
+        }
+
+        let task = tokio::spawn(async {
+            let client = Client {
+                calls: AtomicU32::new(0),
+            };
+            let path = String::from("/status");
+            let (client, path) = (&client, path.as_str());
+            let mut retry = Retry::without_jitter(POLICY)
+                .expect("no jitter")
+                .when(|e: &Error| match e {
+                    Error::Busy => Decision::RetryAfter(25),
+                    Error::TimedOut => Decision::Retry,
+                })
+                .deadline_ms(TokioClock::new(), 1_000)
+                .attempt_timeout_ms(30);
+            let outcome = retry.call_future(TokioSleep, || client.get(path)).await;
+            let sleeps: Vec<Option<u32>> = outcome.log().iter().map(|a| a.slept_ms()).collect();
+            (outcome.into_result(), sleeps, tokio::time::Instant::now())
+        });
+        let start = tokio::time::Instant::now();
+        let (result, sleeps, end) = task.await.expect("the task ran");
+        assert_eq!(result, Ok(String::from("200 /status")));
+        // The hint, then the schedule's second delay after the attempt that timed out.
+        assert_eq!(sleeps, [Some(25), Some(20), None]);
+        assert_eq!(end - start, Duration::from_millis(25 + 30 + 20));
+    }
 }
 
 #[cfg(feature = "embassy-time")]

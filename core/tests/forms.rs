@@ -1,5 +1,6 @@
-//! The log window, unlimited runs, and the three ways of running (blocking, async, event loop)
-//! over random sequences of results: they keep the same rules, so they give the same outcomes.
+//! The log window, unlimited runs, and the forms of a run (blocking, the two async drivers, the
+//! event loop) over random sequences of results: they keep the same rules, so they give the same
+//! outcomes.
 
 mod common;
 use common::block_on;
@@ -64,15 +65,18 @@ fn rules<const N: usize>(policy: Policy<N>, seed: u64) -> Rules<N> {
     Retry::new(policy, XorShiftRng::seed_from_u64(seed)).when(decide as fn(&u8) -> Decision)
 }
 
-/// The three forms on the same inputs, each on its own mock clock, with the retry `make(i)`
-/// builds for form `i` (which may use `clocks[i]`); each call of the operation takes
-/// `call_ms`. The outcomes, and what each clock was asked to sleep.
-fn three_forms<const N: usize, P, C, H, B>(
-    clocks: &[MockClock<512>; 3],
+/// The forms of a run: `call`, `call_async`, `call_future` and an event loop.
+const FORMS: usize = 4;
+
+/// The forms on the same inputs, each on its own mock clock, with the retry `make(i)` builds
+/// for form `i` (which may use `clocks[i]`); each call of the operation takes `call_ms`. The
+/// outcomes, and what each clock was asked to sleep.
+fn the_forms<const N: usize, P, C, H, B>(
+    clocks: &[MockClock<512>; FORMS],
     make: impl Fn(usize) -> Retry<XorShiftRng, N, P, C, H, B>,
     codes: &[u8],
     call_ms: u64,
-) -> [(Outcome<usize, u8, N>, Vec<u32>); 3]
+) -> [(Outcome<usize, u8, N>, Vec<u32>); FORMS]
 where
     P: RetryOn<u8>,
     C: Clock,
@@ -92,7 +96,17 @@ where
     let asynchronous = {
         let clock = &clocks[1];
         let mut call = 0;
-        let outcome = block_on(make(1).call_async(clock, || {
+        let outcome = block_on(make(1).call_async(clock, async || {
+            call += 1;
+            clock.advance(call_ms);
+            result_of(codes, call - 1)
+        }));
+        (outcome, clock.sleeps().collect())
+    };
+    let future = {
+        let clock = &clocks[2];
+        let mut call = 0;
+        let outcome = block_on(make(2).call_future(clock, || {
             call += 1;
             clock.advance(call_ms);
             std::future::ready(result_of(codes, call - 1))
@@ -100,13 +114,14 @@ where
         (outcome, clock.sleeps().collect())
     };
     let event_loop = {
-        let clock = &clocks[2];
-        let mut retry = make(2);
+        let clock = &clocks[3];
+        let mut retry = make(3);
         if let Err(error) = retry.start_call() {
             let run: Run<u8, N> = retry.start();
             return [
                 blocking,
                 asynchronous,
+                future,
                 (run.finish(Err(error), StopReason::CircuitOpen), Vec::new()),
             ];
         }
@@ -122,7 +137,7 @@ where
                 }
                 Err(error) => match retry.failed(&mut run, error) {
                     Step::Sleep(ms) => {
-                        (&clocks[2]).delay_ms(ms);
+                        (&clocks[3]).delay_ms(ms);
                         if let Err(error) = retry.start_retry() {
                             break run.finish(Err(error), StopReason::CircuitOpen);
                         }
@@ -133,7 +148,7 @@ where
         };
         (outcome, clock.sleeps().collect())
     };
-    [blocking, asynchronous, event_loop]
+    [blocking, asynchronous, future, event_loop]
 }
 
 fn jitter() -> impl Strategy<Value = Jitter> {
@@ -148,30 +163,31 @@ fn jitter() -> impl Strategy<Value = Jitter> {
 /// What a hook was called with: the attempt, its error and the delay, for each sleep.
 type Hooked = RefCell<Vec<(u32, u8, u32)>>;
 
-/// [`three_forms`] with the policy's rules alone.
-fn plain_three_forms<const N: usize>(
+/// [`the_forms`] with the policy's rules alone.
+fn plain_forms<const N: usize>(
     policy: Policy<N>,
     seed: u64,
     codes: &[u8],
-) -> [(Outcome<usize, u8, N>, Vec<u32>); 3] {
+) -> [(Outcome<usize, u8, N>, Vec<u32>); FORMS] {
     let clocks = std::array::from_fn(|_| MockClock::new());
-    three_forms(&clocks, |_| rules(policy, seed), codes, 0)
+    the_forms(&clocks, |_| rules(policy, seed), codes, 0)
 }
 
 proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn the_three_forms_give_the_same_outcome_and_sleeps(
+    fn the_forms_give_the_same_outcome_and_sleeps(
         attempts in prop::option::of(1u32..=40),
         jitter in jitter(),
         budget in prop::option::of(0u64..=5000),
         seed in any::<u64>(),
         codes in prop::collection::vec(any::<u8>(), 0..60),
     ) {
-        let [blocking, asynchronous, event_loop] =
-            plain_three_forms::<8>(policy(attempts, jitter, budget), seed, &codes);
+        let [blocking, asynchronous, future, event_loop] =
+            plain_forms::<8>(policy(attempts, jitter, budget), seed, &codes);
         prop_assert_eq!(&asynchronous, &blocking);
+        prop_assert_eq!(&future, &blocking);
         prop_assert_eq!(&event_loop, &blocking);
     }
 
@@ -180,7 +196,7 @@ proptest! {
     /// counts against, a retry budget, and a hook, which each form must call alike. (A breaker
     /// refusing a whole call, before its run, is compared in the budgets tests.)
     #[test]
-    fn the_three_forms_agree_under_every_stop_rule_of_a_run(
+    fn the_forms_agree_under_every_stop_rule_of_a_run(
         attempts in prop::option::of(1u32..=40),
         delay_budget in prop::option::of(0u64..=5000),
         jitter in jitter(),
@@ -207,11 +223,11 @@ proptest! {
         }
         let policy = builder.build().unwrap();
         let clocks = std::array::from_fn(|_| MockClock::new());
-        let buckets: [TokenBucket; 3] = std::array::from_fn(|_| {
+        let buckets: [TokenBucket; FORMS] = std::array::from_fn(|_| {
             TokenBucket::new(BucketRates { capacity, cost: 5, refill: 1 })
         });
-        let hooked: &[Hooked; 3] = &Default::default();
-        let forms = three_forms(
+        let hooked: &[Hooked; FORMS] = &Default::default();
+        let forms = the_forms(
             &clocks,
             |i| {
                 rules(policy, seed)
@@ -224,10 +240,11 @@ proptest! {
             &codes,
             call_ms,
         );
-        let [blocking, asynchronous, event_loop] = &forms;
+        let [blocking, asynchronous, future, event_loop] = &forms;
         prop_assert_eq!(asynchronous, blocking);
+        prop_assert_eq!(future, blocking);
         prop_assert_eq!(event_loop, blocking);
-        for i in 1..3 {
+        for i in 1..FORMS {
             prop_assert_eq!(&hooked[i], &hooked[0]);
             prop_assert_eq!(buckets[i].tokens(), buckets[0].tokens());
             prop_assert_eq!(clocks[i].now_ms(), clocks[0].now_ms());
@@ -249,7 +266,7 @@ proptest! {
         codes in prop::collection::vec(prop_oneof![8 => 1u8..=200, 1 => 201u8..=240, 1 => Just(0u8)], 0..300),
     ) {
         fn check<const N: usize>(jitter: Jitter, seed: u64, codes: &[u8]) -> Result<(), TestCaseError> {
-            let [(outcome, sleeps), ..] = plain_three_forms::<N>(policy(None, jitter, None), seed, codes);
+            let [(outcome, sleeps), ..] = plain_forms::<N>(policy(None, jitter, None), seed, codes);
             let log = outcome.log();
             let total = codes.iter().position(|&c| c == 0).map_or(codes.len() + 1, |i| i + 1);
             prop_assert_eq!(outcome.stop_reason(), StopReason::Succeeded, "forever ends only in success here");

@@ -48,7 +48,7 @@ const PROBES: [(&str, &[&str]); 12] = [
         &["runtime-policy"],
     ),
     (
-        "retry engine, every setting and path at run time, all three forms (deadline, budget, hook, hints): flash added",
+        "retry engine, every setting and path at run time, every form (deadline, budget, hook, hints): flash added",
         &["any-policy"],
     ),
     (

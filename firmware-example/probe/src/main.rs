@@ -8,7 +8,8 @@
 //! `read-log` the 8 records are read back after the run, as firmware that prints its log. The
 //! policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
 //! kind included, is read at run time too, and the run takes one of the three forms (blocking,
-//! through the embedded-hal adapter or without a generator; an event loop; async), so the
+//! through the embedded-hal adapter or without a generator; an event loop; async, through
+//! `call_async` or `call_future`), so the
 //! no-panic proof covers every policy and path.
 //!
 //! Its panic handler calls a function that is defined nowhere, so a release build links only if
@@ -216,7 +217,7 @@ mod engine {
     /// rule included), a predicate that may hint, a deadline on a clock, a retry budget and a
     /// hook, in each of the three forms: blocking (through the embedded-hal adapter, and on the
     /// generator-free path when there is no jitter), an event loop driving a run (timeouts and
-    /// resets included), and async. Every check and path of the builder, the arithmetic and the
+    /// resets included), and async (`call_async` and `call_future`). Every check and path of the builder, the arithmetic and the
     /// engine must stay. (An async run with a timeout per attempt races it in an `async fn`,
     /// whose "resumed after completion" check the optimiser cannot remove here.)
     #[cfg(feature = "any-policy")]
@@ -300,7 +301,7 @@ mod engine {
         let hook = |attempt: u32, code: u32, delay_ms: u32| output(2, attempt ^ code ^ delay_ms);
         let deadline_ms = u64::from(input(13));
         let rng = || XorShiftRng::seed_from_u64(seed());
-        match input(9) % 4 {
+        match input(9) % 5 {
             0 => report(
                 &Retry::new(policy, rng())
                     .when(|e: &u32| decide(*e))
@@ -359,13 +360,23 @@ mod engine {
                 };
                 report(&outcome);
             }
-            _ => report(&block_on(
+            3 => report(&block_on(
                 Retry::new(policy, rng())
                     .when(|e: &Code| decide(e.0))
                     .deadline_ms(clock, deadline_ms)
                     .retry_budget(&bucket)
                     .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms))
                     .call_async(VolatileDelay, || {
+                        Later(input(10) != 0, || operation().map_err(Code))
+                    }),
+            )),
+            _ => report(&block_on(
+                Retry::new(policy, rng())
+                    .when(|e: &Code| decide(e.0))
+                    .deadline_ms(clock, deadline_ms)
+                    .retry_budget(&bucket)
+                    .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms))
+                    .call_future(VolatileDelay, || {
                         Later(input(10) != 0, || operation().map_err(Code))
                     }),
             )),
