@@ -88,6 +88,7 @@ where
         let mut call = 0;
         let outcome = make(0).call(clock, || {
             call += 1;
+            assert!(call <= codes.len() + 1, "called again after a success");
             clock.advance(call_ms);
             result_of(codes, call - 1)
         });
@@ -98,6 +99,7 @@ where
         let mut call = 0;
         let outcome = block_on(make(1).call_async(clock, async || {
             call += 1;
+            assert!(call <= codes.len() + 1, "called again after a success");
             clock.advance(call_ms);
             result_of(codes, call - 1)
         }));
@@ -108,6 +110,7 @@ where
         let mut call = 0;
         let outcome = block_on(make(2).call_future(clock, || {
             call += 1;
+            assert!(call <= codes.len() + 1, "called again after a success");
             clock.advance(call_ms);
             std::future::ready(result_of(codes, call - 1))
         }));
@@ -129,6 +132,7 @@ where
         let mut call = 0;
         let outcome = loop {
             call += 1;
+            assert!(call <= codes.len() + 1, "called again after a success");
             clock.advance(call_ms);
             match result_of(codes, call - 1) {
                 Ok(value) => {

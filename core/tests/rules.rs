@@ -470,4 +470,14 @@ fn the_mock_clock_rounds_finer_async_sleeps_up_to_whole_milliseconds() {
     });
     assert_eq!(clock.sleeps().collect::<Vec<_>>(), [2, 1, 3]);
     assert_eq!(clock.now_ms(), 6);
+
+    // The same through a clock the sleeper owns (`&mut clock`, as a `Send` future holds it).
+    let mut owned = MockClock::<4>::new();
+    block_on(async {
+        let delay = &mut owned;
+        delay.delay_us(1500).await;
+        delay.delay_ns(1).await;
+        delay.delay_ms(3).await;
+    });
+    assert_eq!(owned.sleeps().collect::<Vec<_>>(), [2, 1, 3]);
 }
