@@ -111,7 +111,7 @@ where
 /// operation, called as `$op()` for each attempt; `E` and `T` are the method's error and timeout
 /// types.
 macro_rules! drive_async {
-    ($retry:expr, $delay:ident, $op:ident) => {{
+    ($retry:ident, $delay:ident, $op:ident) => {{
         // What the future keeps across its awaits, in one `repr(C)` value that it holds as it
         // is (not moved into a local of its body, as an `async fn`'s arguments are): the
         // retry's address first and the log's records last, so that the optimiser sees that a
@@ -170,7 +170,8 @@ where
     /// `&self`, a `&str`): spawning the run on a multi-threaded runtime then fails with
     /// "implementation of `Send` is not general enough". For a run to spawn, give a closure
     /// that returns a future of its own to [`call_future`](Self::call_future), which follows
-    /// the same rules with the same code.
+    /// the same rules with the same code. In code generic over the timeout's type `T` neither
+    /// run can be proved `Send`: spawn where the retry's type is named.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -219,8 +220,9 @@ where
     /// (`|| client.get(url)`), as backon and tokio-retry take it: the future may borrow from
     /// outside the closure but not from the closure itself. For such a closure the compiler
     /// can prove the run's future `Send` even when the closure captures references, so a run
-    /// inside a `tokio::spawn`ed task may borrow the task's client and request. The rules, the
-    /// log and the outcome are `call_async`'s, from the same code.
+    /// inside a `tokio::spawn`ed task may borrow the task's client and request (in code where
+    /// the retry's type is named: generic over the timeout's type `T`, the run cannot be proved
+    /// `Send`). The rules, the log and the outcome are `call_async`'s, from the same code.
     ///
     /// ```
     /// use embedded_retry::{Jitter, MockClock, Policy, Retry};
@@ -279,7 +281,7 @@ where
     }
 }
 
-/// What [`Retry::call_async`] keeps across its awaits.
+/// What [`Retry::call_async`] and [`Retry::call_future`] keep across their awaits.
 #[repr(C)]
 struct Driving<'r, X, E, const N: usize> {
     retry: &'r mut X,

@@ -59,7 +59,8 @@ impl Clock for StdClock {
 }
 
 /// Sleeps on tokio's timer: the async sleeper of a tokio program, for
-/// [`call_async`](crate::Retry::call_async). It needs a tokio runtime with time enabled, and the
+/// [`call_future`](crate::Retry::call_future) and [`call_async`](crate::Retry::call_async).
+/// It needs a tokio runtime with time enabled, and the
 /// `tokio` feature.
 #[cfg(feature = "tokio")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -19,10 +19,9 @@
 //!   adapts any embedded-hal 1.0 `DelayNs`; a [`MockClock`] only advances virtual time);
 //!   [`Retry::call_async`] awaits an embedded-hal-async `DelayNs` (and [`Retry::call_future`],
 //!   for a closure that returns a future, is the one to spawn on tokio when it borrows); and an
-//!   event loop that must
-//!   never block drives a [`Run`] itself with [`Retry::start`], [`Retry::failed`] (answered
-//!   by a [`Step`]: sleep this long, or stop) and [`Retry::succeeded`], asking a budget first
-//!   with [`Retry::start_call`].
+//!   event loop that must never block drives a [`Run`] itself with [`Retry::start`],
+//!   [`Retry::failed`] (answered by a [`Step`]: sleep this long, or stop) and
+//!   [`Retry::succeeded`], asking a budget first with [`Retry::start_call`].
 //! - The [`Outcome`] holds the value or the error that ended the run, why it stopped
 //!   ([`StopReason`]), and the [`AttemptLog`]: the last `N` attempts, each read back as a
 //!   numbered [`Attempt`] with the delay actually slept after it, and the totals of every

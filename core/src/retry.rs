@@ -241,7 +241,8 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
         }
     }
 
-    /// Limits each attempt of [`call_async`](Self::call_async) to `ms` milliseconds, or to what
+    /// Limits each attempt of [`call_async`](Self::call_async) and
+    /// [`call_future`](Self::call_future) to `ms` milliseconds, or to what
     /// is left before the deadline if that is less: the attempt races a timer on the run's
     /// sleeper. A timed-out attempt is logged as [`AttemptOutcome::TimedOut`], and its error is
     /// [`TimedOut`](crate::TimedOut) turned into the operation's error type (which must

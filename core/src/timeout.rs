@@ -54,7 +54,8 @@ pub trait AttemptTimeout<E>: sealed::Sealed {
     /// The error a timed-out attempt is recorded and handed back as.
     fn error(&self) -> E;
 
-    /// One attempt of [`call_async`](crate::Retry::call_async): `attempt` raced against
+    /// One attempt of [`call_async`](crate::Retry::call_async) or
+    /// [`call_future`](crate::Retry::call_future): `attempt` raced against
     /// `timer` when there is one, its result, or this timeout's [`error`](Self::error) with
     /// `timed_out` set when the timer ends first.
     ///

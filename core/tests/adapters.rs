@@ -75,7 +75,7 @@ mod tokio_adapters {
     async fn a_run_through_call_future_can_borrow_and_be_spawned() {
         use std::sync::atomic::{AtomicU32, Ordering};
 
-        use embedded_retry::{Decision, Jitter, Policy, Retry, TimedOut};
+        use embedded_retry::{AttemptOutcome, Decision, Jitter, Policy, Retry, TimedOut};
 
         const POLICY: Policy<4> = Policy::builder()
             .max_attempts(4)
@@ -83,7 +83,7 @@ mod tokio_adapters {
             .jitter(Jitter::None)
             .build_or_panic();
 
-        #[derive(Debug, PartialEq)]
+        #[derive(Clone, Debug, PartialEq)]
         enum Error {
             Busy,
             TimedOut,
@@ -121,14 +121,33 @@ mod tokio_adapters {
                 .deadline_ms(TokioClock::new(), 1_000)
                 .attempt_timeout_ms(30);
             let outcome = retry.call_future(TokioSleep, || client.get(path)).await;
-            let sleeps: Vec<Option<u32>> = outcome.log().iter().map(|a| a.slept_ms()).collect();
-            (outcome.into_result(), sleeps, tokio::time::Instant::now())
+            let log: Vec<AttemptOutcome<Error>> =
+                outcome.log().iter().map(|a| a.outcome.clone()).collect();
+            (outcome.into_result(), log, tokio::time::Instant::now())
         });
         let start = tokio::time::Instant::now();
-        let (result, sleeps, end) = task.await.expect("the task ran");
+        // A run that ignored its timeout would wait for ever: fail instead.
+        let (result, log, end) = tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("the run ended")
+            .expect("the task ran");
         assert_eq!(result, Ok(String::from("200 /status")));
         // The hint, then the schedule's second delay after the attempt that timed out.
-        assert_eq!(sleeps, [Some(25), Some(20), None]);
+        assert_eq!(
+            log,
+            [
+                AttemptOutcome::Retried {
+                    error: Error::Busy,
+                    slept_ms: 25,
+                    hint_ms: Some(25)
+                },
+                AttemptOutcome::TimedOut {
+                    slept_ms: 20,
+                    hint_ms: None
+                },
+                AttemptOutcome::Succeeded,
+            ]
+        );
         assert_eq!(end - start, Duration::from_millis(25 + 30 + 20));
     }
 }

@@ -568,13 +568,23 @@ fn predicted(model: &mut dyn Model, max_attempts: u32, scripts: &[Script]) -> Ve
     calls
 }
 
-/// The calls through `Retry::call`, or `call_async`, with `budget`, on `clock`.
+/// The engine's forms that sleep themselves: `Retry::call`, `call_async` and `call_future`.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    Blocking,
+    Async,
+    Future,
+}
+
+const FORMS: [Form; 3] = [Form::Blocking, Form::Async, Form::Future];
+
+/// The calls through `form`, with `budget`, on `clock`.
 fn through_engine<B: RetryBudget<Error>>(
     budget: B,
     clock: &MockClock<0>,
     max_attempts: u32,
     scripts: &[Script],
-    asynchronous: bool,
+    form: Form,
 ) -> Vec<Ended> {
     let policy: Policy = Policy::builder()
         .max_attempts(max_attempts)
@@ -597,10 +607,10 @@ fn through_engine<B: RetryBudget<Error>>(
                     Ok(attempt.get())
                 }
             };
-            let outcome = if asynchronous {
-                block_on(retry.call_async(clock, || std::future::ready(op())))
-            } else {
-                retry.call(clock, op)
+            let outcome = match form {
+                Form::Blocking => retry.call(clock, op),
+                Form::Async => block_on(retry.call_async(clock, async || op())),
+                Form::Future => block_on(retry.call_future(clock, || std::future::ready(op()))),
             };
             // A refused call made no attempt.
             if outcome.stop_reason() == StopReason::CircuitOpen {
@@ -611,24 +621,24 @@ fn through_engine<B: RetryBudget<Error>>(
         .collect()
 }
 
-/// Both forms of the engine against the model, each on a fresh budget and clock.
+/// Each form of the engine against the model, each on a fresh budget and clock.
 fn engine_keeps_the_rules<'c, B: RetryBudget<Error>>(
     budget: impl Fn(&'c MockClock<0>) -> B,
     mut model: impl Model,
     max_attempts: u32,
     scripts: &[Script],
-    clocks: &'c [MockClock<0>; 2],
+    clocks: &'c [MockClock<0>; 3],
 ) -> Result<(), TestCaseError> {
     let expected = predicted(&mut model, max_attempts, scripts);
-    for (clock, asynchronous) in clocks.iter().zip([false, true]) {
-        let calls = through_engine(budget(clock), clock, max_attempts, scripts, asynchronous);
-        prop_assert_eq!(&calls, &expected, "async: {}", asynchronous);
+    for (clock, form) in clocks.iter().zip(FORMS) {
+        let calls = through_engine(budget(clock), clock, max_attempts, scripts, form);
+        prop_assert_eq!(&calls, &expected, "{:?}", form);
     }
     Ok(())
 }
 
-fn clocks() -> [MockClock<0>; 2] {
-    [MockClock::new(), MockClock::new()]
+fn clocks() -> [MockClock<0>; 3] {
+    [MockClock::new(), MockClock::new(), MockClock::new()]
 }
 
 proptest! {
@@ -802,23 +812,23 @@ fn two_strikes(clock: &MockClock<8>) -> CircuitBreaker<&MockClock<8>> {
 /// A retry with `budget` and nothing else set.
 type Plain<B> = Retry<NoRng, 8, RetryAll, NoClock, NoHook, B>;
 
-/// `op` through `call`, or through `call_async`.
+/// `op` through `form`.
 fn call<B: RetryBudget<Error>>(
     retry: &mut Plain<B>,
     clock: &MockClock<8>,
-    asynchronous: bool,
+    form: Form,
     op: impl Fn() -> Result<u32, Error>,
 ) -> Outcome<u32, Error, 8> {
-    if asynchronous {
-        block_on(retry.call_async(clock, || std::future::ready(op())))
-    } else {
-        retry.call(clock, op)
+    match form {
+        Form::Blocking => retry.call(clock, op),
+        Form::Async => block_on(retry.call_async(clock, async || op())),
+        Form::Future => block_on(retry.call_future(clock, || std::future::ready(op()))),
     }
 }
 
 #[test]
 fn a_refused_call_ends_with_circuit_open_no_attempt_and_the_error_from_circuit_open() {
-    for asynchronous in [false, true] {
+    for form in FORMS {
         let clock = MockClock::<8>::new();
         let breaker = two_strikes(&clock);
         let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
@@ -828,13 +838,13 @@ fn a_refused_call_ends_with_circuit_open_no_attempt_and_the_error_from_circuit_o
             Err::<u32, _>(Error::Failed(calls.get()))
         };
         // Two failed attempts open it: the second is not retried.
-        let opened = call(&mut retry, &clock, asynchronous, failing);
+        let opened = call(&mut retry, &clock, form, failing);
         assert_eq!(opened.stop_reason(), StopReason::RetryBudgetExhausted);
         assert_eq!(opened.total_attempts(), 2);
         assert_eq!(breaker.state(), CircuitState::Open);
         // Refused: no attempt, no sleep, nothing logged, the error made from `CircuitOpen`.
         let slept = clock.sleep_count();
-        let refused = call(&mut retry, &clock, asynchronous, failing);
+        let refused = call(&mut retry, &clock, form, failing);
         assert_eq!(refused.stop_reason(), StopReason::CircuitOpen);
         assert_eq!(refused.stop_reason().name(), "circuit_open");
         assert_eq!(refused.total_attempts(), 0);
@@ -878,7 +888,7 @@ impl embedded_hal_async::delay::DelayNs for OtherCallFails<'_> {
 
 #[test]
 fn a_retry_is_not_made_once_the_breaker_opened_during_its_sleep() {
-    for asynchronous in [false, true] {
+    for form in FORMS {
         let clock = MockClock::<8>::new();
         let breaker = two_strikes(&clock);
         let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
@@ -891,14 +901,16 @@ fn a_retry_is_not_made_once_the_breaker_opened_during_its_sleep() {
             clock: &clock,
             breaker: &breaker,
         };
-        let outcome = if asynchronous {
-            block_on(retry.call_async(&mut delay, || std::future::ready(failing())))
-        } else {
-            retry.call(&mut delay, failing)
+        let outcome = match form {
+            Form::Blocking => retry.call(&mut delay, failing),
+            Form::Async => block_on(retry.call_async(&mut delay, async || failing())),
+            Form::Future => {
+                block_on(retry.call_future(&mut delay, || std::future::ready(failing())))
+            }
         };
         // The first attempt failed with the breaker closed, and its retry was allowed; while it
         // slept the other call opened the breaker, so the retry was not made.
-        assert_eq!(calls.get(), 1, "async: {asynchronous}");
+        assert_eq!(calls.get(), 1, "{form:?}");
         assert_eq!(breaker.state(), CircuitState::Open);
         assert_eq!(outcome.stop_reason(), StopReason::CircuitOpen);
         assert_eq!(outcome.total_attempts(), 1);
@@ -1097,11 +1109,12 @@ fn a_failure_ratio_opens_the_breaker_once_enough_attempts_have_ended() {
 }
 
 #[test]
-fn a_budget_refuses_retries_alike_in_the_blocking_the_async_and_the_event_loop_forms() {
+fn a_budget_refuses_retries_alike_in_every_form() {
     // A retry breaker at 10 %: 9 calls succeed; the 10th fails, and 1 failure in 10 calls is
     // retried, but not 2; the 11th fails, and 3 in 11 is not retried either; the 12th succeeds.
     let fails = |call: u32| call == 10 || call == 11;
-    let forms = |form: u8| {
+    // `None` is the event loop.
+    let forms = |form: Option<Form>| {
         let breaker = RetryBreaker::default();
         let clock = MockClock::<8>::new();
         let mut retry = Retry::without_jitter(FIVE).unwrap().retry_budget(&breaker);
@@ -1115,8 +1128,8 @@ fn a_budget_refuses_retries_alike_in_the_blocking_the_async_and_the_event_loop_f
                 }
             };
             let outcome = match form {
-                0 | 1 => self::call(&mut retry, &clock, form == 1, result),
-                _ => {
+                Some(form) => self::call(&mut retry, &clock, form, result),
+                None => {
                     retry.start_call::<Error>().unwrap();
                     let mut run = retry.start();
                     loop {
@@ -1143,14 +1156,15 @@ fn a_budget_refuses_retries_alike_in_the_blocking_the_async_and_the_event_loop_f
         }
         (attempts, breaker.calls(), breaker.failures())
     };
-    let blocking = forms(0);
+    let blocking = forms(Some(Form::Blocking));
     let mut expected = vec![(1, StopReason::Succeeded); 12];
     expected[9] = (2, StopReason::RetryBudgetExhausted);
     expected[10] = (1, StopReason::RetryBudgetExhausted);
     assert_eq!(blocking.0, expected);
     assert_eq!((blocking.1, blocking.2), (12, 3));
-    assert_eq!(forms(1), blocking);
-    assert_eq!(forms(2), blocking);
+    assert_eq!(forms(Some(Form::Async)), blocking);
+    assert_eq!(forms(Some(Form::Future)), blocking);
+    assert_eq!(forms(None), blocking);
 }
 
 #[test]

@@ -6,11 +6,10 @@
 //! it moves the same inputs to the same outputs. The difference in flash is what the engine
 //! costs. With `no-log` the policy is a `Policy<0>`, which keeps no record, only the totals; with
 //! `read-log` the 8 records are read back after the run, as firmware that prints its log. The
-//! policy is a `const`, as in firmware; with `any-policy` every setting, the jitter
-//! kind included, is read at run time too, and the run takes one of the three forms (blocking,
+//! policy is a `const`, as in firmware; with `any-policy` every setting, the jitter kind
+//! included, is read at run time too, and the run takes one of the three forms (blocking,
 //! through the embedded-hal adapter or without a generator; an event loop; async, through
-//! `call_async` or `call_future`), so the
-//! no-panic proof covers every policy and path.
+//! `call_async` or `call_future`), so the no-panic proof covers every policy and path.
 //!
 //! Its panic handler calls a function that is defined nowhere, so a release build links only if
 //! the optimiser removed every panic path.
@@ -217,8 +216,8 @@ mod engine {
     /// rule included), a predicate that may hint, a deadline on a clock, a retry budget and a
     /// hook, in each of the three forms: blocking (through the embedded-hal adapter, and on the
     /// generator-free path when there is no jitter), an event loop driving a run (timeouts and
-    /// resets included), and async (`call_async` and `call_future`). Every check and path of the builder, the arithmetic and the
-    /// engine must stay. (An async run with a timeout per attempt races it in an `async fn`,
+    /// resets included), and async (`call_async` and `call_future`). Every check and path of the
+    /// builder, the arithmetic and the engine must stay. (An async run with a timeout per attempt races it in an `async fn`,
     /// whose "resumed after completion" check the optimiser cannot remove here.)
     #[cfg(feature = "any-policy")]
     pub fn run() {
