@@ -128,6 +128,8 @@ impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
 
 /// As for `&MockClock`; through `&mut clock`, a run's future that owns its clock is `Send`
 /// (a `MockClock` is not `Sync`, so one that holds `&clock` is not).
+// Not forwarded to the `&MockClock` methods: their futures hold a `&MockClock` across the await,
+// which would make this one's not `Send` either.
 impl<const M: usize> embedded_hal_async::delay::DelayNs for MockClock<M> {
     async fn delay_ns(&mut self, ns: u32) {
         self.sleep(ns.div_ceil(1_000_000));
