@@ -84,6 +84,17 @@ impl<const M: usize> MockClock<M> {
             .set(self.slept_ms.get().saturating_add(u64::from(ms)));
         self.advance(u64::from(ms));
     }
+
+    /// An async sleep of `ns` nanoseconds, rounded up to whole milliseconds, since the clock
+    /// counts nothing finer.
+    fn sleep_ns(&self, ns: u32) {
+        self.sleep(ns.div_ceil(1_000_000));
+    }
+
+    /// As [`sleep_ns`](Self::sleep_ns), for microseconds.
+    fn sleep_us(&self, us: u32) {
+        self.sleep(us.div_ceil(1000));
+    }
 }
 
 impl<const M: usize> Default for MockClock<M> {
@@ -114,11 +125,11 @@ impl<const M: usize> Clock for MockClock<M> {
 /// milliseconds, since the clock counts nothing finer.
 impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
     async fn delay_ns(&mut self, ns: u32) {
-        self.sleep(ns.div_ceil(1_000_000));
+        self.sleep_ns(ns);
     }
 
     async fn delay_us(&mut self, us: u32) {
-        self.sleep(us.div_ceil(1000));
+        self.sleep_us(us);
     }
 
     async fn delay_ms(&mut self, ms: u32) {
@@ -128,15 +139,15 @@ impl<const M: usize> embedded_hal_async::delay::DelayNs for &MockClock<M> {
 
 /// As for `&MockClock`; through `&mut clock`, a run's future that owns its clock is `Send`
 /// (a `MockClock` is not `Sync`, so one that holds `&clock` is not).
-// Not forwarded to the `&MockClock` methods: their futures hold a `&MockClock` across the await,
-// which would make this one's not `Send` either.
+// Not forwarded to the `&MockClock` methods, whose futures hold a `&MockClock`: this one's
+// would not be `Send` either.
 impl<const M: usize> embedded_hal_async::delay::DelayNs for MockClock<M> {
     async fn delay_ns(&mut self, ns: u32) {
-        self.sleep(ns.div_ceil(1_000_000));
+        self.sleep_ns(ns);
     }
 
     async fn delay_us(&mut self, us: u32) {
-        self.sleep(us.div_ceil(1000));
+        self.sleep_us(us);
     }
 
     async fn delay_ms(&mut self, ms: u32) {
