@@ -359,26 +359,19 @@ mod engine {
                 };
                 report(&outcome);
             }
-            3 => report(&block_on(
-                Retry::new(policy, rng())
+            form => {
+                let mut retry = Retry::new(policy, rng())
                     .when(|e: &Code| decide(e.0))
                     .deadline_ms(clock, deadline_ms)
                     .retry_budget(&bucket)
-                    .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms))
-                    .call_async(VolatileDelay, || {
-                        Later(input(10) != 0, || operation().map_err(Code))
-                    }),
-            )),
-            _ => report(&block_on(
-                Retry::new(policy, rng())
-                    .when(|e: &Code| decide(e.0))
-                    .deadline_ms(clock, deadline_ms)
-                    .retry_budget(&bucket)
-                    .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms))
-                    .call_future(VolatileDelay, || {
-                        Later(input(10) != 0, || operation().map_err(Code))
-                    }),
-            )),
+                    .before_sleep(|n: u32, e: &Code, ms: u32| hook(n, e.0, ms));
+                let op = || Later(input(10) != 0, || operation().map_err(Code));
+                report(&if form == 3 {
+                    block_on(retry.call_async(VolatileDelay, op))
+                } else {
+                    block_on(retry.call_future(VolatileDelay, op))
+                });
+            }
         }
     }
 }
