@@ -37,7 +37,7 @@ use crate::StopReason;
 // In this order, a new log's totals, counts and the records' length are 16 contiguous bytes of
 // zeros, which a Cortex-M0 clears with four stores rather than a call to `memset`.
 #[repr(C)]
-pub struct AttemptLog<E, const N: usize> {
+pub struct AttemptLog<E, const N: usize = 0> {
     slept_ms: Millis,
     attempts: u32,
     /// Once the ring is full, the record overwritten next. Both counts are `u16`: a log holds
@@ -465,7 +465,7 @@ impl<E> AttemptOutcome<E> {
 /// `Result<T, E>`, so `retry.call(&mut delay, op).into_result()?` reads as a plain call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Outcome<T, E, const N: usize> {
+pub struct Outcome<T, E, const N: usize = 0> {
     pub(crate) result: Result<T, E>,
     pub(crate) stop: StopReason,
     pub(crate) log: AttemptLog<E, N>,

@@ -14,6 +14,12 @@ use crate::{Backoff, Factor, HintAboveCap, Jitter, PolicyError};
 /// but those counts, and the engine is the size of a hand-written loop plus a little (the
 /// README's size table gives the bytes).
 ///
+/// `N` is one number for a run's every type: a `Policy<8>` makes a `Retry<_, 8>`, whose runs
+/// are `Run<E, 8>` and end in an `Outcome<T, E, 8>` holding an `AttemptLog<E, 8>`. Each of
+/// them, written without `N`, is the one with no log: `Policy` is `Policy<0>`. So a field typed
+/// `Run<E, 8>` beside a `const POLICY: Policy` does not compile ("expected `8`, found `0`"):
+/// say `Policy<8>`.
+///
 /// Policies are checked when built; in a `const` item an invalid one fails to compile:
 ///
 /// ```

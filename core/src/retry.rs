@@ -109,8 +109,11 @@ impl<R: Rng, const N: usize> Retry<R, N> {
     /// A retry under `policy` that draws jitter from `rng`, retrying every error until
     /// [`when`](Self::when) says otherwise.
     ///
-    /// `rng` is taken by value; pass a `&mut` reference to keep it.
-    pub fn new(policy: Policy<N>, rng: R) -> Self {
+    /// `rng` is taken by value; pass a `&mut` reference to keep it. Like
+    /// [`without_jitter`](Retry::without_jitter), it is a `const fn`, so a retry with no other
+    /// setting can be a `const` or a `static`; the settings that take a closure or a clock are
+    /// made at run time.
+    pub const fn new(policy: Policy<N>, rng: R) -> Self {
         Retry {
             policy,
             rng: Some(rng),
@@ -147,7 +150,7 @@ impl<const N: usize> Retry<NoRng, N> {
     /// # Errors
     /// [`PolicyError::JitterNeedsRng`] when the policy's jitter needs random numbers: jitter is
     /// never silently dropped.
-    pub fn without_jitter(policy: Policy<N>) -> Result<Self, PolicyError> {
+    pub const fn without_jitter(policy: Policy<N>) -> Result<Self, PolicyError> {
         let jitter = policy.backoff().jitter();
         if jitter.needs_rng() {
             return Err(PolicyError::JitterNeedsRng { jitter });
@@ -229,6 +232,10 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     /// [`GrpcThrottle`](crate::GrpcThrottle), [`AdaptiveBucket`](crate::AdaptiveBucket),
     /// [`RetryBreaker`](crate::RetryBreaker), [`CircuitBreaker`](crate::CircuitBreaker)) or one
     /// of the user's own; it is checked against the operation's error type when a run starts.
+    ///
+    /// A field that keeps the retry names the parameters before the budget's with the
+    /// [`stand_in`](crate::stand_in) types of the settings not given:
+    /// `Retry<XorShiftRng, 4, fn(&MyError) -> bool, NoClock, NoHook, &'a TokenBucket>`.
     pub fn retry_budget<B2>(self, budget: B2) -> Retry<R, N, P, C, H, B2, T> {
         Retry {
             policy: self.policy,
@@ -279,7 +286,7 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
     }
 
     /// The policy this retry runs under.
-    pub fn policy(&self) -> &Policy<N> {
+    pub const fn policy(&self) -> &Policy<N> {
         &self.policy
     }
 }

@@ -16,6 +16,11 @@ use crate::counter::{Counter, add_one};
 /// retries with token buckets and circuit breakers" (2022). The counts run from when the breaker
 /// was made, and saturate at `u32::MAX`.
 ///
+/// The counts start at zero, so a new breaker refuses the retry of the first call that fails
+/// (one failure in one call is 100 %), and a device that makes a few calls after it starts may
+/// not retry at all: the breaker suits a client that makes many calls. One that makes few, and
+/// should retry from the start, wants a [`TokenBucket`](crate::TokenBucket), which starts full.
+///
 /// `RetryBreaker` (made by [`new`](RetryBreaker::new)) keeps its counts in `Cell`s for one
 /// thread; [`SharedRetryBreaker`] (made by [`new_shared`](RetryBreaker::new_shared)) in
 /// `AtomicU32`s, `Sync`, on targets with atomic compare-and-swap (each count is updated
@@ -48,6 +53,13 @@ use crate::counter::{Counter, add_one};
 /// assert_eq!(outcome.stop_reason(), StopReason::RetryBudgetExhausted);
 /// assert_eq!(outcome.total_attempts(), 1);
 /// assert_eq!((breaker.calls(), breaker.failures()), (21, 3));
+///
+/// // A new breaker: its first call that fails is not retried.
+/// let fresh = RetryBreaker::default();
+/// let outcome = Retry::without_jitter(POLICY).unwrap().retry_budget(&fresh)
+///     .call(&clock, || Err::<(), _>("busy"));
+/// assert_eq!(outcome.stop_reason(), StopReason::RetryBudgetExhausted);
+/// assert_eq!(outcome.total_attempts(), 1);
 /// ```
 #[derive(Debug)]
 pub struct RetryBreaker<S = Cell<u32>> {

@@ -21,7 +21,7 @@ use crate::{AttemptLog, BackoffState, Outcome, StopReason};
 // The log first: its zeroed counts start the struct, and the records' storage (never cleared)
 // stays out of the way of the fields that are set.
 #[repr(C)]
-pub struct Run<E, const N: usize> {
+pub struct Run<E, const N: usize = 0> {
     pub(crate) log: AttemptLog<E, N>,
     pub(crate) place: Place,
     /// Whether no attempt has failed since the run started or last succeeded: a success now is

@@ -53,10 +53,56 @@ impl BucketRates {
 /// no atomics, for one thread (firmware, or one task). [`SharedTokenBucket`] (made by
 /// [`new_shared`](TokenBucket::new_shared)) keeps them in an `AtomicU32` and is `Sync`, for
 /// threads to share, on targets with atomic compare-and-swap (a host, a Cortex-M3; not a
-/// Cortex-M0). Both are built in a `const`. A `SharedTokenBucket` can be a `static`; a
-/// `TokenBucket` is not `Sync`, so the operations that share it borrow it from where it lives
-/// (`main`'s frame, a task's state), or firmware that shares it with interrupt handlers keeps it
-/// in a `static` `critical_section::Mutex`.
+/// Cortex-M0). Both are built in a `const`. A `SharedTokenBucket` can be a `static`. A
+/// `TokenBucket` is not `Sync`, so the operations that share it borrow it from where it lives:
+/// `main`'s frame, or for tasks that must be given `'static` arguments (embassy's, on one
+/// executor), a `&'static TokenBucket` from a `StaticCell`. Firmware that shares it with
+/// interrupt handlers keeps it in a `static` `critical_section::Mutex`, which lends it only
+/// inside a critical section: build the [`Retry`](crate::Retry) there, around the borrowed
+/// bucket, for each step of the event-loop form (it costs nothing to build), and keep the
+/// [`Run`](crate::Run) between the handler's invocations:
+///
+/// ```
+/// use core::cell::RefCell;
+/// use critical_section::Mutex;
+/// use embedded_retry::stand_in::NoRng;
+/// use embedded_retry::{BucketRates, Jitter, Policy, Retry, Run, Step, TokenBucket};
+///
+/// const POLICY: Policy = Policy::builder().max_attempts(3).base_delay_ms(10)
+///     .jitter(Jitter::None).build_or_panic();
+/// // Checked at compile time: the policy has no jitter.
+/// const RETRY: Retry<NoRng> = match Retry::without_jitter(POLICY) {
+///     Ok(retry) => retry,
+///     Err(_) => panic!("the policy has jitter"),
+/// };
+///
+/// // Shared by the interrupt handlers of every peripheral that retries.
+/// static BUCKET: Mutex<TokenBucket> = Mutex::new(TokenBucket::new(BucketRates::STANDARD));
+/// // The radio's run in progress, if any.
+/// static RADIO: Mutex<RefCell<Option<Run<u8>>>> = Mutex::new(RefCell::new(None));
+///
+/// /// A transfer failed, in the radio's interrupt: the milliseconds to arm the retry timer
+/// /// for, or `None` when the run gave up.
+/// fn on_radio_error(error: u8) -> Option<u32> {
+///     critical_section::with(|cs| {
+///         let mut retry = RETRY.retry_budget(BUCKET.borrow(cs));
+///         let mut radio = RADIO.borrow_ref_mut(cs);
+///         let run = radio.get_or_insert_with(|| retry.start());
+///         match retry.failed(run, error) {
+///             Step::Sleep(ms) => Some(ms),
+///             Step::Stop { .. } => {
+///                 *radio = None;
+///                 None
+///             }
+///         }
+///     })
+/// }
+///
+/// assert_eq!(on_radio_error(7), Some(10));
+/// assert_eq!(on_radio_error(7), Some(20));
+/// assert_eq!(on_radio_error(7), None); // 3 attempts made
+/// critical_section::with(|cs| assert_eq!(BUCKET.borrow(cs).tokens(), 500 - 2 * 5));
+/// ```
 ///
 /// ```
 /// use embedded_retry::{BucketRates, TokenBucket};
