@@ -94,7 +94,9 @@ pub fn to_stderr(text: &str) {
 /// leave one), if they do.
 pub fn json_and_svg_clash(json: Option<&Path>, svg: Option<&Path>) -> Option<String> {
     let (json, svg) = (json?, svg?);
-    same_file(json, svg).then(|| {
+    // A device other than stdout (`/dev/null`) takes both without one losing the other.
+    let device = fs::metadata(json).is_ok_and(|m| !m.is_file()) && stdout_if(json).is_none();
+    (same_file(json, svg) && !device).then(|| {
         format!(
             "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
             json.display(),
@@ -173,6 +175,13 @@ impl AtomicFile {
         if let Some(stdout) = stdout_if(path) {
             return Ok(Self::direct(path, stdout, true));
         }
+        if is_stderr_file(path) {
+            return Err(fail(
+                "it is the file this command's messages go to (its stderr): give the report a \
+                 file of its own"
+                    .into(),
+            ));
+        }
         let is_symlink = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
         let existing = match existing {
             Ok(metadata) if !metadata.is_file() => {
@@ -182,7 +191,10 @@ impl AtomicFile {
                     .map_err(|e| fail(plain(&e)))?;
                 return Ok(Self::direct(path, device, false));
             }
-            Ok(metadata) => Some(metadata),
+            Ok(metadata) => {
+                refuse_to_replace(path, &metadata).map_err(fail)?;
+                Some(metadata)
+            }
             Err(e) if is_symlink && e.kind() == io::ErrorKind::NotFound => {
                 let points_to = fs::read_link(path).map_err(|e| fail(plain(&e)))?;
                 return Err(fail(format!(
@@ -203,6 +215,9 @@ impl AtomicFile {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
+        if let Some(long) = name_too_long(&target) {
+            return Err(fail(long));
+        }
         fs::create_dir_all(parent).map_err(|e| {
             fail(format!(
                 "the folder {} cannot be created: {}",
@@ -215,17 +230,21 @@ impl AtomicFile {
         static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let number = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let temporary = parent.join(format!(".report-{}-{number}.tmp", std::process::id()));
-        let file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)
-            .map_err(|e| {
-                fail(format!(
-                    "no new file can be made in {}: {}",
-                    parent.display(),
-                    plain(&e)
-                ))
-            })?;
+        // Listed before it exists, so that a signal cannot come between its making and its
+        // listing and leave it behind.
+        let file = pending::made(&temporary, || {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temporary)
+        })
+        .map_err(|e| {
+            fail(format!(
+                "no new file can be made in {}: {}",
+                parent.display(),
+                plain(&e)
+            ))
+        })?;
         let this = AtomicFile {
             given: path.to_path_buf(),
             rename: Some((temporary, target)),
@@ -233,6 +252,7 @@ impl AtomicFile {
             file: Some(BufWriter::new(file)),
         };
         if let (Some(metadata), Some(file)) = (existing, &this.file) {
+            keep_owner(file.get_ref(), &metadata).map_err(fail)?;
             file.get_ref()
                 .set_permissions(metadata.permissions())
                 .map_err(|e| this.failed(&e))?;
@@ -279,7 +299,7 @@ impl AtomicFile {
         let placed = match &self.rename {
             Some((temporary, target)) => flushed
                 .and_then(|file| file.sync_all())
-                .and_then(|()| fs::rename(temporary, target)),
+                .and_then(|()| pending::renamed(temporary, target)),
             None => flushed.map(drop),
         };
         placed.map_err(|e| self.failed(&e))
@@ -317,12 +337,125 @@ impl Write for AtomicFile {
 impl Drop for AtomicFile {
     /// Removes the temporary file unless it was renamed into place.
     fn drop(&mut self) {
-        if let Some((temporary, _)) = &self.rename
-            && temporary.exists()
-        {
+        if let Some((temporary, _)) = &self.rename {
             drop(self.file.take());
-            let _ = fs::remove_file(temporary);
+            pending::removed(temporary);
         }
+    }
+}
+
+/// Why the existing file at `path` must not be replaced, if it must not: replacing a file
+/// writes a new one in its place, which would otherwise ignore its permissions and cut its
+/// other hard links off. So a file is replaced only where it could be written in place (as the
+/// shell's `>>` would), and only when it has no other name.
+fn refuse_to_replace(path: &Path, metadata: &fs::Metadata) -> Result<(), String> {
+    // Opened to write, neither created nor truncated: the system checks the permissions.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| plain(&e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let others = metadata.nlink().saturating_sub(1);
+        if others > 0 {
+            let links = if others == 1 { "link" } else { "links" };
+            return Err(format!(
+                "{} has {others} other hard {links}, which a new report in its place would \
+                 leave holding the old one: remove them or write elsewhere",
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = metadata;
+    Ok(())
+}
+
+/// Gives the new file `file` the owner and group of the one it replaces, or says why it cannot
+/// (only the superuser may give a file away): a report of another user's is not made ours.
+fn keep_owner(file: &File, replaced: &fs::Metadata) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = (replaced.uid(), replaced.gid());
+        let made = file.metadata().map_err(|e| plain(&e))?;
+        if (made.uid(), made.gid()) != owner {
+            std::os::unix::fs::fchown(file, Some(owner.0), Some(owner.1)).map_err(|_| {
+                format!(
+                    "it belongs to user {} and group {}, which a new report in its place \
+                     could not keep: write it as its owner, or remove it first",
+                    owner.0, owner.1
+                )
+            })?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, replaced);
+    Ok(())
+}
+
+/// The most bytes in one file name on the file systems Linux uses (`NAME_MAX`).
+const NAME_MAX: usize = 255;
+
+/// Why `path`'s file name cannot be made, if it is too long: checked before the run, as the
+/// rename at the end would only fail then.
+fn name_too_long(path: &Path) -> Option<String> {
+    let length = path.file_name()?.as_encoded_bytes().len();
+    (length > NAME_MAX).then(|| {
+        format!("the file name is {length} bytes long, more than a file name can hold ({NAME_MAX})")
+    })
+}
+
+/// The temporary files being written, so that a signal that ends the process removes them
+/// rather than leave half a report beside the file it was to replace.
+pub mod pending {
+    use std::fs;
+    use std::io;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Mutex, MutexGuard, PoisonError};
+
+    static FILES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+    fn files() -> MutexGuard<'static, Vec<PathBuf>> {
+        FILES.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes the temporary file `path` with `make`, listed first.
+    pub(super) fn made<T>(path: &Path, make: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        files().push(path.to_path_buf());
+        let made = make();
+        if made.is_err() {
+            files().retain(|p| p != path);
+        }
+        made
+    }
+
+    /// Renames `temporary` over `target` and takes it off the list, at once for a signal.
+    pub(super) fn renamed(temporary: &Path, target: &Path) -> io::Result<()> {
+        let mut files = files();
+        fs::rename(temporary, target)?;
+        files.retain(|p| p != temporary);
+        Ok(())
+    }
+
+    /// Removes `temporary` if it is still there, and takes it off the list.
+    pub(super) fn removed(temporary: &Path) {
+        let mut files = files();
+        if files.iter().any(|p| p == temporary) {
+            let _ = fs::remove_file(temporary);
+            files.retain(|p| p != temporary);
+        }
+    }
+
+    /// Removes every temporary file, and holds the list so that none is made or renamed after:
+    /// for a signal handler, just before the process ends.
+    pub fn remove_all() -> MutexGuard<'static, Vec<PathBuf>> {
+        let files = self::files();
+        for path in files.iter() {
+            let _ = fs::remove_file(path);
+        }
+        files
     }
 }
 
@@ -346,22 +479,34 @@ fn ancestor_that_is_a_file(path: &Path) -> Option<&Path> {
 /// writes where the shell's does, appending if it appends), when `path` leads to it.
 fn stdout_if(path: &Path) -> Option<File> {
     #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        use std::os::unix::fs::MetadataExt;
-        let stdout = io::stdout()
-            .as_fd()
-            .try_clone_to_owned()
-            .map(File::from)
-            .ok()?;
-        let (a, b) = (fs::metadata(path).ok()?, stdout.metadata().ok()?);
-        ((a.dev(), a.ino()) == (b.dev(), b.ino())).then_some(stdout)
-    }
+    return stream_if(io::stdout(), path);
     #[cfg(not(unix))]
     {
         let _ = path;
         None
     }
+}
+
+/// Whether `path` is the plain file this process's standard error goes to: the log a report
+/// in its place would replace (`sim --output run.log 2>run.log`).
+fn is_stderr_file(path: &Path) -> bool {
+    #[cfg(unix)]
+    return stream_if(io::stderr(), path)
+        .is_some_and(|file| file.metadata().is_ok_and(|metadata| metadata.is_file()));
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// `stream` as a file of its own (a duplicate of its descriptor), when `path` leads to it.
+#[cfg(unix)]
+fn stream_if(stream: impl std::os::fd::AsFd, path: &Path) -> Option<File> {
+    use std::os::unix::fs::MetadataExt;
+    let file = stream.as_fd().try_clone_to_owned().map(File::from).ok()?;
+    let (a, b) = (fs::metadata(path).ok()?, file.metadata().ok()?);
+    ((a.dev(), a.ino()) == (b.dev(), b.ino())).then_some(file)
 }
 
 /// Makes each file of `paths` that is given, before the run that fills them, so that a path
@@ -527,6 +672,91 @@ mod tests {
         drop(file);
         assert_eq!(entries(&dir), ["report.json"]);
         assert_eq!(fs::read(&path).unwrap(), b"earlier");
+    }
+
+    #[test]
+    fn a_file_with_other_hard_links_is_refused_and_kept() {
+        let dir = scratch("links");
+        let (path, other) = (dir.join("report.json"), dir.join("other.json"));
+        fs::write(&path, b"earlier").unwrap();
+        fs::hard_link(&path, &other).unwrap();
+        let error = write_atomically(&path, b"new").unwrap_err();
+        assert_eq!(
+            error.why,
+            format!(
+                "{} has 1 other hard link, which a new report in its place would leave holding \
+                 the old one: remove them or write elsewhere",
+                path.display()
+            )
+        );
+        assert_eq!(fs::read(&path).unwrap(), b"earlier");
+        assert_eq!(entries(&dir), ["other.json", "report.json"]);
+    }
+
+    #[test]
+    fn a_file_name_too_long_is_refused_before_anything_is_made() {
+        let dir = scratch("too-long");
+        let path = dir.join("new").join(format!("{}.json", "r".repeat(251)));
+        let error = AtomicFile::create(&path).unwrap_err();
+        assert_eq!(
+            error.why,
+            "the file name is 256 bytes long, more than a file name can hold (255)"
+        );
+        assert!(entries(&dir).is_empty());
+    }
+
+    /// The user this test runs as: the owner of a file it makes.
+    fn this_user(dir: &Path) -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        let probe = dir.join("probe");
+        fs::write(&probe, b"").unwrap();
+        let uid = fs::metadata(&probe).unwrap().uid();
+        fs::remove_file(probe).unwrap();
+        uid
+    }
+
+    #[test]
+    fn a_read_only_file_is_replaced_only_by_a_user_who_could_write_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = scratch("read-only");
+        let path = dir.join("report.json");
+        fs::write(&path, b"earlier").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        let written = write_atomically(&path, b"new");
+        if this_user(&dir) == 0 {
+            // The superuser writes any file in place, so it may replace this one.
+            written.unwrap();
+            assert_eq!(fs::read(&path).unwrap(), b"new");
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o444
+            );
+        } else {
+            assert_eq!(written.unwrap_err().why, "permission denied");
+            assert_eq!(fs::read(&path).unwrap(), b"earlier");
+        }
+        assert_eq!(entries(&dir), ["report.json"]);
+    }
+
+    #[test]
+    fn another_users_file_keeps_its_owner_or_is_left_alone() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = scratch("owner");
+        let path = dir.join("report.json");
+        fs::write(&path, b"earlier").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        // `nobody`: only the superuser can give a file away to it, so only then is the file
+        // another user's; otherwise it stays ours and the new report keeps that.
+        let given = std::os::unix::fs::chown(&path, Some(65_534), Some(65_534)).is_ok();
+        write_atomically(&path, b"new").unwrap();
+        let owner = fs::metadata(&path).unwrap();
+        if given {
+            assert_eq!((owner.uid(), owner.gid()), (65_534, 65_534));
+        } else {
+            assert_eq!(owner.uid(), this_user(&dir));
+        }
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        assert_eq!(entries(&dir), ["report.json"]);
     }
 
     #[test]
