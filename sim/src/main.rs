@@ -18,12 +18,15 @@ fn remove_temporary_files_on_signal() {
         let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
         };
-        std::thread::spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let _held = sim::output::pending::remove_all();
-                let _ = signal_hook::low_level::emulate_default_handler(signal);
-                std::process::exit(128 + signal);
-            }
-        });
+        // A small stack: the thread only waits, and the run must fit a tight `ulimit -v`.
+        let _ = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    let _held = sim::output::pending::remove_all();
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            });
     }
 }
