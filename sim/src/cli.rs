@@ -85,6 +85,13 @@ fn clap_exit(error: &clap::Error) -> Exit {
             }
         };
     }
+    if let Some(stray) = stray_word(error) {
+        to_stderr(&format!(
+            "error: unexpected argument '{stray}': the commands are herd and storm, and a \
+             flag's value follows it (`--fail-count 3`)\n"
+        ));
+        return Exit::Usage;
+    }
     let rendered = error.render().to_string();
     let first = rendered
         .lines()
@@ -92,4 +99,19 @@ fn clap_exit(error: &clap::Error) -> Exit {
         .unwrap_or("error: invalid arguments");
     to_stderr(&format!("{first}\n"));
     Exit::Usage
+}
+
+/// A word after the harness's flags that is no flag, value or command, which clap reports as a
+/// subcommand that "cannot be used with" the flags before it.
+fn stray_word(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    if error.kind() != ErrorKind::ArgumentConflict {
+        return None;
+    }
+    match error.get(ContextKind::InvalidSubcommand) {
+        Some(ContextValue::String(word)) if !matches!(word.as_str(), "herd" | "storm") => {
+            Some(word.clone())
+        }
+        _ => None,
+    }
 }
