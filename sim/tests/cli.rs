@@ -646,6 +646,9 @@ fn help_lists_the_flags_and_the_names_the_core_accepts() {
         "--max-attempts",
         "[possible values: none, equal, full, decorrelated]",
         "[possible values: honour, stop]",
+        // What the rules do, as the README says and `tests/rules.rs` checks.
+        "COST back for a success after retries",
+        "after each operation starts",
     ] {
         assert!(ran.stdout.contains(text), "{text}");
     }

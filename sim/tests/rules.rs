@@ -146,6 +146,13 @@ fn operations_share_a_retry_budget_and_each_gets_an_entry() {
     );
     assert!(r.get("attempts").is_none());
 
+    // A success after retries gives back one retry's cost, not the refill: 100 - 10 - 10 + 10.
+    check(
+        &["--retry-budget", "100:10:1", "--fail-count", "2"],
+        0,
+        json!({"stop_reason": "success", "retry_budget_left": 90}),
+    );
+
     // A budget that can pay for everything: every operation succeeds.
     check(
         &["--retry-budget", "500:5:1", "--operations", "3"],

@@ -78,8 +78,9 @@ pub struct Scenario {
     #[arg(long = "delay-budget", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub delay_budget_ms: Option<u32>,
 
-    /// Stop rather than sleep until D after the run starts or past it, counting the operation's
-    /// own time.
+    /// Stop rather than sleep until D after each operation starts or past it (a retry needs
+    /// time left to run in), counting the operation's own time: each operation of
+    /// `--operations` gets its own D.
     #[arg(long = "deadline", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub deadline_ms: Option<u32>,
 
@@ -109,7 +110,8 @@ pub struct Scenario {
     pub retry_after_at: Vec<(u32, u32)>,
 
     /// A retry budget shared by the operations: a token bucket of CAPACITY tokens, COST per
-    /// retry, REFILL back per success.
+    /// retry, COST back for a success after retries and REFILL for a success at the first
+    /// attempt.
     #[arg(long, value_name = "CAPACITY:COST:REFILL", value_parser = parse::bucket, allow_hyphen_values = true)]
     #[serde(serialize_with = "rates")]
     pub retry_budget: Option<BucketRates>,
