@@ -107,6 +107,8 @@ fn bad_sweeps_exit_2_naming_the_flag() {
         (&["--clients", "-5"][..], "--clients"),
         (&["--custom", "-1:1:1:none"][..], "--custom"),
         (&["--strategies", "-full"][..], "--strategies"),
+        (&["--clients", "10,10"][..], "'10' is listed twice"),
+        (&["--clients", "1..1000,2000"][..], "at most 1000"),
     ] {
         let out = herd(args);
         let err = String::from_utf8(out.stderr).unwrap();
@@ -114,6 +116,27 @@ fn bad_sweeps_exit_2_naming_the_flag() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(flag), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn a_list_of_two_million_client_counts_is_refused_in_little_memory() {
+    // Expanded, these 20 ranges would ask for hundreds of megabytes of cells; the list is
+    // refused before that, in a 100 MB address space.
+    let clients = vec!["1..100000"; 20].join(",");
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 102400 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_sim"))
+        .args(["herd", "--clients", &clients])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'--clients <LIST>'") && err.contains("more than 1000 counts in all"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

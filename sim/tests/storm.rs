@@ -353,6 +353,8 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["--json", ""][..], "--json"),
         (&["--clients", "-5"][..], "--clients"),
         (&["--model", "-x"][..], "--model"),
+        (&["--clients", "10,10"][..], "'10' is listed twice"),
+        (&["--clients", "1..1000,2000"][..], "at most 1000"),
     ] {
         let out = storm(args);
         let err = String::from_utf8(out.stderr).unwrap();

@@ -340,7 +340,8 @@ pub struct Row {
 #[derive(Args, Clone, Debug)]
 pub struct Sweep {
     /// Client counts: a comma-separated list of counts and ranges `FIRST..LAST` (step 1) or
-    /// `FIRST..LAST:STEP`, both ends included.
+    /// `FIRST..LAST:STEP`, both ends included; each count from 1 to 100000, at most 1000 counts
+    /// in all, none twice.
     #[arg(long, value_name = "LIST", default_value = "10..190:10", value_parser = parse::counts, allow_hyphen_values = true)]
     pub clients: List<usize>,
 

@@ -79,7 +79,8 @@ pub struct StormArgs {
     pub seed: u64,
 
     /// Amplification: client counts, comma-separated (counts and ranges as `sim herd` takes
-    /// them), each sharing `--rate`.
+    /// them: each from 1 to 100000, at most 1000 counts in all, none twice), each sharing
+    /// `--rate`.
     #[arg(long, value_name = "LIST", default_value = "100", value_parser = parse::counts, allow_hyphen_values = true)]
     pub clients: List<usize>,
 
