@@ -169,6 +169,33 @@ fn an_output_that_cannot_be_written_is_refused_before_the_sweep() {
 }
 
 #[test]
+fn a_base_above_the_cap_is_refused_before_any_folder_is_made() {
+    let dir = common::workdir();
+    let json = dir.join("new/sub/h.json");
+    let svg = dir.join("other/h.svg");
+    let out = herd(&[
+        "--base",
+        "5s",
+        "--cap",
+        "1s",
+        "--json",
+        json.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+    assert!(err.starts_with("error: '--base'/'--cap': "), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "nothing was made in {}",
+        dir.display()
+    );
+}
+
+#[test]
 fn json_to_stdout_is_all_that_stdout_holds() {
     let out = herd(&["--clients", "5", "--runs", "1", "--json", "/dev/stdout"]);
     let err = String::from_utf8_lossy(&out.stderr);

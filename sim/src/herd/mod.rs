@@ -38,6 +38,11 @@ pub fn run(args: &HerdArgs) -> Exit {
         to_stderr(&line);
         return Exit::Usage;
     }
+    // Checked before the files are made, which may create their folders.
+    if let Err(error) = args.sweep.schedules() {
+        to_stderr(&format!("error: '--base'/'--cap': {error}\n"));
+        return Exit::Usage;
+    }
     // The files are checked, and their temporary files made, before the sweep runs. When one
     // is stdout, the table goes to stderr, so that stdout holds that file alone.
     let [json_file, svg_file] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {

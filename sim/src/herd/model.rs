@@ -366,6 +366,21 @@ impl Sweep {
         self.strategies.0.iter().copied().chain(custom).collect()
     }
 
+    /// Each strategy's schedule, in the order of [`strategies`](Self::strategies): what
+    /// [`run`](Self::run) uses, and what `sim herd` checks before it makes any file.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] when a strategy's schedule is invalid for the base and cap.
+    pub fn schedules(&self) -> Result<Vec<Option<Backoff>>, PolicyError> {
+        let Params {
+            base_ms, cap_ms, ..
+        } = self.params;
+        self.strategies()
+            .iter()
+            .map(|s| s.backoff(base_ms, cap_ms))
+            .collect()
+    }
+
     /// Runs every cell on `threads` threads, calling `progress(done, total)` as cells finish;
     /// rows come back in (clients, strategy) order whatever the threads did.
     ///
@@ -377,13 +392,7 @@ impl Sweep {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Vec<Row>, PolicyError> {
         let strategies = self.strategies();
-        let Params {
-            base_ms, cap_ms, ..
-        } = self.params;
-        let schedules: Vec<Option<Backoff>> = strategies
-            .iter()
-            .map(|s| s.backoff(base_ms, cap_ms))
-            .collect::<Result<_, _>>()?;
+        let schedules = self.schedules()?;
         let cells: Vec<(usize, usize)> = self
             .clients
             .0
