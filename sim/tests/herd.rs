@@ -247,6 +247,33 @@ fn no_more_threads_start_than_there_are_cells() {
 }
 
 #[test]
+fn threads_that_cannot_start_leave_the_work_to_those_that_can_with_the_same_numbers() {
+    let args = [
+        "herd",
+        "--clients",
+        "10..30",
+        "--runs",
+        "1",
+        "--threads",
+        "200",
+    ];
+    let out = common::sim_short_of_threads(&args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("| WARNING | only "))
+        .unwrap();
+    assert!(warning.ends_with("; the jobs run on those"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // One thread alone gives the same table.
+    let alone = herd(&[&args[1..5], &["--threads", "1"]].concat());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table, String::from_utf8(alone.stdout).unwrap());
+    assert_eq!(table.lines().count(), 22);
+}
+
+#[test]
 fn a_table_that_cannot_reach_stdout_exits_3_with_the_files_written() {
     let dir = common::workdir();
     let (json, svg) = (dir.join("herd.json"), dir.join("herd.svg"));

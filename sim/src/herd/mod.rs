@@ -71,8 +71,8 @@ pub fn run(args: &HerdArgs) -> Exit {
             to_stderr(&format!("\rherd: {done}/{total} cells"));
         }
     };
-    let rows = match sweep.run(threads, &progress) {
-        Ok(rows) => rows,
+    let (rows, threads) = match sweep.run(threads, &progress) {
+        Ok(ran) => ran,
         Err(error) => {
             to_stderr(&format!("error: '--base'/'--cap': {error}\n"));
             return Exit::Usage;

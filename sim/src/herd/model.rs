@@ -19,6 +19,7 @@ use rand_xorshift::XorShiftRng;
 use serde::Serialize;
 
 use crate::parse::{self, List};
+use crate::workers::in_parallel;
 
 /// How a client waits after a failed write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -382,7 +383,8 @@ impl Sweep {
     }
 
     /// Runs every cell on `threads` threads, calling `progress(done, total)` as cells finish;
-    /// rows come back in (clients, strategy) order whatever the threads did.
+    /// rows come back in (clients, strategy) order whatever the threads did, with the number of
+    /// threads that could start.
     ///
     /// # Errors
     /// A [`PolicyError`] when a strategy's schedule is invalid for the base and cap.
@@ -390,7 +392,7 @@ impl Sweep {
         &self,
         threads: usize,
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<Vec<Row>, PolicyError> {
+    ) -> Result<(Vec<Row>, usize), PolicyError> {
         let strategies = self.strategies();
         let schedules = self.schedules()?;
         let cells: Vec<(usize, usize)> = self
@@ -399,29 +401,11 @@ impl Sweep {
             .iter()
             .flat_map(|&n| (0..strategies.len()).map(move |s| (n, s)))
             .collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let mut rows: Vec<Option<Row>> = vec![None; cells.len()];
-        let slots = std::sync::Mutex::new(&mut rows);
-        std::thread::scope(|scope| {
-            for _ in 0..threads.max(1) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(clients, s)) = cells.get(i) else {
-                            break;
-                        };
-                        let row = self.cell(clients, (s, &strategies[s]), schedules[s].as_ref());
-                        if let Ok(mut slots) = slots.lock() {
-                            slots[i] = Some(row);
-                        }
-                        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        progress(finished, cells.len());
-                    }
-                });
-            }
-        });
-        Ok(rows.into_iter().flatten().collect())
+        let job = |i: usize| {
+            let (clients, s) = cells[i];
+            self.cell(clients, (s, &strategies[s]), schedules[s].as_ref())
+        };
+        Ok(in_parallel(cells.len(), threads, &job, progress))
     }
 
     fn cell(
@@ -543,12 +527,13 @@ mod tests {
             strategies: List(STANDARD.to_vec()),
             custom: None,
         };
-        let one = sweep.run(1, &|_, _| {}).unwrap();
-        let two = sweep.run(2, &|_, _| {}).unwrap();
+        let (one, _) = sweep.run(1, &|_, _| {}).unwrap();
+        let (two, ran) = sweep.run(2, &|_, _| {}).unwrap();
+        assert_eq!(ran, 2);
         assert_eq!(one, two);
         assert_eq!(one.len(), 10);
         let params = Params { seed: 43, ..params };
-        let other = Sweep { params, ..sweep }.run(2, &|_, _| {}).unwrap();
+        let (other, _) = Sweep { params, ..sweep }.run(2, &|_, _| {}).unwrap();
         assert_ne!(one, other);
     }
 }

@@ -143,17 +143,24 @@ pub fn run(args: &StormArgs) -> Exit {
                 to_stderr(&format!("\rstorm: {model}: {done}/{total} runs"));
             }
         };
-        match model {
+        let ran = match model {
             Model::Amplification => {
-                amplification = study::amplification(&args.clients.0, args.rate, runs, &progress);
+                let ran;
+                (amplification, ran) =
+                    study::amplification(&args.clients.0, args.rate, runs, &progress);
+                ran
             }
-            Model::Collapse => collapse = study::collapse(runs, &progress),
-        }
+            Model::Collapse => {
+                let ran;
+                (collapse, ran) = study::collapse(runs, &progress);
+                ran
+            }
+        };
         to_stderr("\n");
         stderr_log::log(
             stderr_log::Level::Info,
             &format!(
-                "storm: {model}: {} points x {} runs in {:.2} s on {threads} threads",
+                "storm: {model}: {} points x {} runs in {:.2} s on {ran} threads",
                 match model {
                     Model::Amplification => amplification.len(),
                     Model::Collapse => study::summaries(&collapse).len(),
