@@ -206,6 +206,29 @@ fn json_to_stdout_is_all_that_stdout_holds() {
 }
 
 #[test]
+fn a_dash_writes_the_json_to_stdout_and_the_table_to_stderr() {
+    let dir = common::workdir();
+    let ran = common::sim(
+        &dir,
+        &["herd", "--clients", "5", "--runs", "1", "--json", "-"],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&ran.stdout).expect("stdout is the JSON alone");
+    assert_eq!(rows.len(), 5);
+    assert!(
+        ran.stderr.contains("clients |"),
+        "the table: {}",
+        ran.stderr
+    );
+    assert!(common::files(&dir).is_empty(), "no file named '-'");
+    // Both to stdout would mix them.
+    for svg in ["-", "/dev/stdout"] {
+        let out = herd(&["--clients", "5", "--runs", "1", "--json", "-", "--svg", svg]);
+        common::assert_json_and_svg_refused(&out);
+    }
+}
+
+#[test]
 fn the_same_path_for_the_json_and_the_svg_is_refused_naming_both() {
     let dir = common::workdir();
     let json = dir.join("j.json");

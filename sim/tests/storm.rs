@@ -420,6 +420,45 @@ fn the_same_path_for_the_json_and_the_svg_is_refused_naming_both() {
 }
 
 #[test]
+fn a_dash_writes_the_json_to_stdout_and_the_tables_to_stderr() {
+    let dir = common::workdir();
+    let args = [
+        &["storm", "--model", "amplification"][..],
+        &SMALL,
+        &["--json", "-"],
+    ]
+    .concat();
+    let ran = common::sim(&dir, &args);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&ran.stdout).expect("stdout is the JSON alone");
+    assert!(rows.iter().all(|r| r["model"] == "amplification"));
+    assert!(
+        ran.stderr.contains("amplification: 10 clients"),
+        "{}",
+        ran.stderr
+    );
+    assert!(common::files(&dir).is_empty(), "no file named '-'");
+    let out = storm(&["--json", "-", "--svg", "-"]);
+    common::assert_json_and_svg_refused(&out);
+}
+
+#[test]
+fn a_json_that_cannot_reach_stdout_exits_3() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["storm", "--model", "collapse", "--runs", "1", "--json", "-"])
+        .stdout(common::closed_pipe())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("error: cannot write the JSON to stdout: broken pipe")
+    );
+}
+
+#[test]
 fn tables_that_cannot_reach_stdout_exit_3_with_the_files_written() {
     let dir = scratch("closed");
     let (json, svg) = (dir.join("storm.json"), dir.join("storm.svg"));
