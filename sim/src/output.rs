@@ -90,19 +90,11 @@ pub fn to_stderr(text: &str) {
     let _ = io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// The line refusing a `--json` and an `--svg` that lead to the same file (writing both would
-/// leave one), if they do.
-pub fn json_and_svg_clash(json: Option<&Path>, svg: Option<&Path>) -> Option<String> {
-    let (json, svg) = (json?, svg?);
-    // A device other than stdout (`/dev/null`) takes both without one losing the other.
-    let device = fs::metadata(json).is_ok_and(|m| !m.is_file()) && stdout_if(json).is_none();
-    (same_file(json, svg) && !device).then(|| {
-        format!(
-            "error: '--json {}' and '--svg {}' are the same file: give each its own path\n",
-            json.display(),
-            svg.display()
-        )
-    })
+/// Whether writing `a` and then `b` would leave only one of them: they lead to the same file,
+/// unless that is a device other than stdout (`/dev/null`), which takes both.
+pub fn one_would_be_lost(a: &Path, b: &Path) -> bool {
+    let device = fs::metadata(a).is_ok_and(|m| !m.is_file()) && stdout_if(a).is_none();
+    same_file(a, b) && !device
 }
 
 /// Whether `a` and `b` lead to the same file, so that writing both would leave one: the same

@@ -297,10 +297,17 @@ where
     Ok(List(items))
 }
 
-/// Counts and ranges, comma-separated: `10,20,50..100:25`; every count from 1 to 100 000.
+/// The most counts a list of [`counts`] may hold, ranges expanded: far above any sensible study
+/// (`sim herd`'s default has 19), and low enough that the cells of a study fit in memory.
+pub const COUNTS_MAX: usize = 1000;
+
+/// Counts and ranges, comma-separated: `10,20,50..100:25`; every count from 1 to 100 000, at
+/// most [`COUNTS_MAX`] of them, none twice.
 pub fn counts(text: &str) -> Result<List<usize>, String> {
     const MAX: u32 = 100_000;
     let mut counts = Vec::new();
+    // Where each count was first listed, to name both items of a repeat.
+    let mut listed = std::collections::HashMap::new();
     for item in text.split(',') {
         let (range, step) = match item.split_once(':') {
             Some((range, step)) => (range, positive(step)?),
@@ -317,7 +324,24 @@ pub fn counts(text: &str) -> Result<List<usize>, String> {
         if first == 0 || first > last {
             return Err(format!("'{item}': counts run from 1 up, first to last"));
         }
-        counts.extend((first..=last).step_by(step as usize).map(|n| n as usize));
+        // Counted before a range is expanded, so that a long list is refused in little memory.
+        let in_range = ((last - first) / step + 1) as usize;
+        if counts.len() + in_range > COUNTS_MAX {
+            return Err(format!(
+                "'{item}': more than {COUNTS_MAX} counts in all; give at most {COUNTS_MAX}"
+            ));
+        }
+        for n in (first..=last).step_by(step as usize) {
+            if let Some(earlier) = listed.insert(n, item) {
+                let both = if earlier == item {
+                    String::new()
+                } else {
+                    format!(" ('{earlier}' and '{item}')")
+                };
+                return Err(format!("'{n}' is listed twice{both}"));
+            }
+            counts.push(n as usize);
+        }
     }
     Ok(List(counts))
 }
@@ -430,6 +454,24 @@ mod tests {
         for bad in ["0", "5..1", "", "a..b", "10:2", "1..100001", "1..5:0"] {
             assert!(counts(bad).is_err(), "{bad}");
         }
+        assert_eq!(counts("1..1000").map(|c| c.0.len()), Ok(COUNTS_MAX));
+        assert_eq!(
+            counts("1..1000,1001"),
+            Err("'1001': more than 1000 counts in all; give at most 1000".into())
+        );
+        assert_eq!(
+            counts("1..100000:100,100000"),
+            Err("'100000': more than 1000 counts in all; give at most 1000".into())
+        );
+        assert_eq!(counts("10,10"), Err("'10' is listed twice".into()));
+        assert_eq!(
+            counts("10..20,15"),
+            Err("'15' is listed twice ('10..20' and '15')".into())
+        );
+        assert_eq!(
+            counts("1..9:2,2..10:2,5"),
+            Err("'5' is listed twice ('1..9:2' and '5')".into())
+        );
     }
 
     #[test]

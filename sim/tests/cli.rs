@@ -252,6 +252,12 @@ const BAD_INVOCATIONS: &str = "
     --retry-after-at 1:1s --retry-after-at 1:2s
     --non-retryable-at 2 --retry-after-at 2:1s
     --max-attempts unlimited --fail-count 4294967295 => --fail-count
+    --max-attempts unlimited --fail-count 4294967294 --retry-after-at 4294967295:0ms => --retry-after-at
+    --max-attempts unlimited --attempt-timeout 50ms --op-time 100ms => --attempt-timeout
+    --max-attempts unlimited --attempt-timeout 50ms --op-time 100ms --non-retryable-at 1 => --attempt-timeout
+    --max-attempts unlimited --attempt-timeout 0ms --op-time 1ms --base-delay 0ms --deadline 1s => '--deadline' never comes
+    --max-attempts unlimited --attempt-timeout 50ms --op-time 100ms --base-delay 0ms --delay-budget 1s => '--delay-budget'
+    --max-attempts unlimited --attempt-timeout 50ms --op-time 100ms --retry-budget 10:0:1 => '--retry-budget' charges nothing
 ";
 
 /// Bad invocations, each with the flag (or word) its one-line error must name.
@@ -289,8 +295,9 @@ fn bad_invocations() -> Vec<(Vec<String>, String)> {
             cases.push((vec![flag.to_string(), value.to_string()], flag.to_string()));
         }
     }
-    // A count the sim cannot honour (the last line) is refused before anything runs, too: the
-    // success would be call 2^32, past any attempt number.
+    // Runs the sim cannot finish (the last lines) are refused before anything runs, too: a
+    // success that would be call 2^32, past any attempt number, or attempts that all time out
+    // with nothing to end the run.
     for line in BAD_INVOCATIONS
         .lines()
         .map(str::trim)
@@ -646,6 +653,9 @@ fn help_lists_the_flags_and_the_names_the_core_accepts() {
         "--max-attempts",
         "[possible values: none, equal, full, decorrelated]",
         "[possible values: honour, stop]",
+        // What the rules do, as the README says and `tests/rules.rs` checks.
+        "COST back for a success after retries",
+        "after each operation starts",
     ] {
         assert!(ran.stdout.contains(text), "{text}");
     }

@@ -107,6 +107,8 @@ fn bad_sweeps_exit_2_naming_the_flag() {
         (&["--clients", "-5"][..], "--clients"),
         (&["--custom", "-1:1:1:none"][..], "--custom"),
         (&["--strategies", "-full"][..], "--strategies"),
+        (&["--clients", "10,10"][..], "'10' is listed twice"),
+        (&["--clients", "1..1000,2000"][..], "at most 1000"),
     ] {
         let out = herd(args);
         let err = String::from_utf8(out.stderr).unwrap();
@@ -114,6 +116,27 @@ fn bad_sweeps_exit_2_naming_the_flag() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.contains(flag), "{args:?}: {err}");
     }
+}
+
+#[test]
+fn a_list_of_two_million_client_counts_is_refused_in_little_memory() {
+    // Expanded, these 20 ranges would ask for hundreds of megabytes of cells; the list is
+    // refused before that, in a 100 MB address space.
+    let clients = vec!["1..100000"; 20].join(",");
+    let out = Command::new("sh")
+        .args(["-c", "ulimit -v 102400 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_sim"))
+        .args(["herd", "--clients", &clients])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'--clients <LIST>'") && err.contains("more than 1000 counts in all"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
@@ -146,6 +169,33 @@ fn an_output_that_cannot_be_written_is_refused_before_the_sweep() {
 }
 
 #[test]
+fn a_base_above_the_cap_is_refused_before_any_folder_is_made() {
+    let dir = common::workdir();
+    let json = dir.join("new/sub/h.json");
+    let svg = dir.join("other/h.svg");
+    let out = herd(&[
+        "--base",
+        "5s",
+        "--cap",
+        "1s",
+        "--json",
+        json.to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "nothing ran: {err}");
+    assert!(err.starts_with("error: '--base'/'--cap': "), "{err}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        std::fs::read_dir(&dir).unwrap().next().is_none(),
+        "nothing was made in {}",
+        dir.display()
+    );
+}
+
+#[test]
 fn json_to_stdout_is_all_that_stdout_holds() {
     let out = herd(&["--clients", "5", "--runs", "1", "--json", "/dev/stdout"]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -153,6 +203,29 @@ fn json_to_stdout_is_all_that_stdout_holds() {
     let rows: Vec<Value> = serde_json::from_slice(&out.stdout).expect("stdout is the JSON alone");
     assert_eq!(rows.len(), 5);
     assert!(err.contains("clients"), "the table went to stderr: {err}");
+}
+
+#[test]
+fn a_dash_writes_the_json_to_stdout_and_the_table_to_stderr() {
+    let dir = common::workdir();
+    let ran = common::sim(
+        &dir,
+        &["herd", "--clients", "5", "--runs", "1", "--json", "-"],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&ran.stdout).expect("stdout is the JSON alone");
+    assert_eq!(rows.len(), 5);
+    assert!(
+        ran.stderr.contains("clients |"),
+        "the table: {}",
+        ran.stderr
+    );
+    assert!(common::files(&dir).is_empty(), "no file named '-'");
+    // Both to stdout would mix them.
+    for svg in ["-", "/dev/stdout"] {
+        let out = herd(&["--clients", "5", "--runs", "1", "--json", "-", "--svg", svg]);
+        common::assert_json_and_svg_refused(&out);
+    }
 }
 
 #[test]
@@ -194,6 +267,33 @@ fn no_more_threads_start_than_there_are_cells() {
         assert!(err.contains("(1 cells x 1 runs) in "), "{err}");
         assert!(err.contains(" on 1 threads"), "{threads}: {err}");
     }
+}
+
+#[test]
+fn threads_that_cannot_start_leave_the_work_to_those_that_can_with_the_same_numbers() {
+    let args = [
+        "herd",
+        "--clients",
+        "10..30",
+        "--runs",
+        "1",
+        "--threads",
+        "200",
+    ];
+    let out = common::sim_short_of_threads(&args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("| WARNING | only "))
+        .unwrap();
+    assert!(warning.ends_with("; the jobs run on those"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // One thread alone gives the same table.
+    let alone = herd(&[&args[1..5], &["--threads", "1"]].concat());
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(table, String::from_utf8(alone.stdout).unwrap());
+    assert_eq!(table.lines().count(), 22);
 }
 
 #[test]

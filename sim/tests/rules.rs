@@ -146,6 +146,13 @@ fn operations_share_a_retry_budget_and_each_gets_an_entry() {
     );
     assert!(r.get("attempts").is_none());
 
+    // A success after retries gives back one retry's cost, not the refill: 100 - 10 - 10 + 10.
+    check(
+        &["--retry-budget", "100:10:1", "--fail-count", "2"],
+        0,
+        json!({"stop_reason": "success", "retry_budget_left": 90}),
+    );
+
     // A budget that can pay for everything: every operation succeeds.
     check(
         &["--retry-budget", "500:5:1", "--operations", "3"],
@@ -155,5 +162,77 @@ fn operations_share_a_retry_budget_and_each_gets_an_entry() {
             "operations[].retry_budget_left": [495, 490, 485],
             "policy.retry_budget": {"capacity": 500, "cost": 5, "refill": 1},
         }),
+    );
+}
+
+#[test]
+fn attempts_that_all_time_out_are_ended_by_any_rule_that_can_end_them() {
+    // Each call takes 100 ms and is cut off at 50 ms; without an attempt limit, a deadline, a
+    // delay budget or a retry budget with a cost ends the run.
+    let cut_off = [
+        "--max-attempts",
+        "unlimited",
+        "--attempt-timeout",
+        "50ms",
+        "--op-time",
+        "100ms",
+    ];
+    for (rule, reason, attempts) in [
+        (&["--deadline", "1s"][..], "deadline_exceeded", 4),
+        (&["--delay-budget", "1s"][..], "delay_budget_exhausted", 4),
+        (
+            &["--retry-budget", "10:5:1"][..],
+            "retry_budget_exhausted",
+            3,
+        ),
+    ] {
+        check(
+            &[&cut_off[..], rule].concat(),
+            1,
+            json!({"stop_reason": reason, "total_attempts": attempts,
+                   "error": "the attempt timed out"}),
+        );
+    }
+    // With timeouts that spend no time, the sleeps alone bring the deadline: at 0, 100, 300
+    // and 700 ms; the next sleep (800 ms) would end past 1 s.
+    check(
+        &[
+            &cut_off[..3],
+            &["0ms", "--op-time", "1ms", "--deadline", "1s"],
+        ]
+        .concat(),
+        1,
+        json!({"stop_reason": "deadline_exceeded", "attempts[].elapsed_ms": [0, 100, 300, 700]}),
+    );
+    // A call that takes exactly its timeout ends in time.
+    check(
+        &[
+            "--max-attempts",
+            "unlimited",
+            "--attempt-timeout",
+            "50ms",
+            "--op-time",
+            "50ms",
+        ],
+        0,
+        json!({"stop_reason": "success", "total_attempts": 3}),
+    );
+}
+
+#[test]
+fn a_non_retryable_call_ends_a_run_whose_hints_would_run_past_the_last_call_number() {
+    check(
+        &[
+            "--max-attempts",
+            "unlimited",
+            "--fail-count",
+            "4294967294",
+            "--retry-after-at",
+            "4294967295:0ms",
+            "--non-retryable-at",
+            "3",
+        ],
+        1,
+        json!({"stop_reason": "not_retryable", "total_attempts": 3}),
     );
 }

@@ -317,6 +317,32 @@ fn the_same_seed_gives_the_same_numbers_whatever_the_threads() {
 }
 
 #[test]
+fn threads_that_cannot_start_leave_the_runs_to_those_that_can_with_the_same_numbers() {
+    let args = [
+        "storm",
+        "--model",
+        "collapse",
+        "--runs",
+        "2",
+        "--threads",
+        "60",
+    ];
+    let out = common::sim_short_of_threads(&args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("| WARNING | only "))
+        .unwrap();
+    assert!(warning.contains(" of 24 threads could start"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let alone = storm(&[&args[1..5], &["--threads", "1"]].concat());
+    let tables = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(tables, String::from_utf8(alone.stdout).unwrap());
+    assert!(tables.contains("collapse, ramp load"), "{tables}");
+}
+
+#[test]
 fn one_model_alone_and_several_client_counts() {
     let out = storm(&[
         "--model",
@@ -353,6 +379,8 @@ fn bad_flags_exit_2_naming_the_flag() {
         (&["--json", ""][..], "--json"),
         (&["--clients", "-5"][..], "--clients"),
         (&["--model", "-x"][..], "--model"),
+        (&["--clients", "10,10"][..], "'10' is listed twice"),
+        (&["--clients", "1..1000,2000"][..], "at most 1000"),
     ] {
         let out = storm(args);
         let err = String::from_utf8(out.stderr).unwrap();
@@ -389,6 +417,45 @@ fn the_same_path_for_the_json_and_the_svg_is_refused_naming_both() {
     ]);
     common::assert_json_and_svg_refused(&out);
     assert!(common::files(&dir).is_empty(), "no file was made");
+}
+
+#[test]
+fn a_dash_writes_the_json_to_stdout_and_the_tables_to_stderr() {
+    let dir = common::workdir();
+    let args = [
+        &["storm", "--model", "amplification"][..],
+        &SMALL,
+        &["--json", "-"],
+    ]
+    .concat();
+    let ran = common::sim(&dir, &args);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&ran.stdout).expect("stdout is the JSON alone");
+    assert!(rows.iter().all(|r| r["model"] == "amplification"));
+    assert!(
+        ran.stderr.contains("amplification: 10 clients"),
+        "{}",
+        ran.stderr
+    );
+    assert!(common::files(&dir).is_empty(), "no file named '-'");
+    let out = storm(&["--json", "-", "--svg", "-"]);
+    common::assert_json_and_svg_refused(&out);
+}
+
+#[test]
+fn a_json_that_cannot_reach_stdout_exits_3() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(["storm", "--model", "collapse", "--runs", "1", "--json", "-"])
+        .stdout(common::closed_pipe())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(
+        err.lines().last(),
+        Some("error: cannot write the JSON to stdout: broken pipe")
+    );
 }
 
 #[test]

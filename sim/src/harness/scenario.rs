@@ -78,8 +78,9 @@ pub struct Scenario {
     #[arg(long = "delay-budget", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub delay_budget_ms: Option<u32>,
 
-    /// Stop rather than sleep until D after the run starts or past it, counting the operation's
-    /// own time.
+    /// Stop rather than sleep until D after each operation starts or past it (a retry needs
+    /// time left to run in), counting the operation's own time: each operation of
+    /// `--operations` gets its own D.
     #[arg(long = "deadline", value_name = "D", value_parser = parse::duration_ms, allow_hyphen_values = true)]
     pub deadline_ms: Option<u32>,
 
@@ -109,7 +110,8 @@ pub struct Scenario {
     pub retry_after_at: Vec<(u32, u32)>,
 
     /// A retry budget shared by the operations: a token bucket of CAPACITY tokens, COST per
-    /// retry, REFILL back per success.
+    /// retry, COST back for a success after retries and REFILL for a success at the first
+    /// attempt.
     #[arg(long, value_name = "CAPACITY:COST:REFILL", value_parser = parse::bucket, allow_hyphen_values = true)]
     #[serde(serialize_with = "rates")]
     pub retry_budget: Option<BucketRates>,
@@ -182,14 +184,72 @@ impl Scenario {
             Retry::without_jitter(policy).map_err(Unrunnable::Policy)?;
         }
         self.one_rule_per_call()?;
-        // Calls are numbered in 32 bits: an operation may not need a call past the last number.
-        if self.max_attempts.0.is_none()
-            && self.fail_count == u32::MAX
-            && self.non_retryable_at.is_none()
-        {
-            return Err(Unrunnable::CallsPastCounting);
+        if self.max_attempts.0.is_none() {
+            self.ends_without_an_attempt_limit()?;
         }
         Ok(policy)
+    }
+
+    /// Refuses a run with unlimited attempts that another rule must end but none does: one
+    /// whose every attempt times out, or one whose calls run past the last attempt number.
+    fn ends_without_an_attempt_limit(&self) -> Result<(), Unrunnable> {
+        if let Some(timeout_ms) = self.attempt_timeout_ms
+            && self.op_time_ms > timeout_ms
+        {
+            // A cut-off call's own answer is never seen, so `--fail-count`, `--retry-after-at`
+            // and `--non-retryable-at` end nothing: only the rules below can.
+            let idle = IdleRules {
+                // The mock clock moves only by the timeouts and the sleeps; a 0 ms base delay
+                // makes every sleep 0 ms, whatever the jitter.
+                deadline: self.deadline_ms.is_some()
+                    && timeout_ms == 0
+                    && self.base_delay_ms == 0
+                    && !self.real_time,
+                delay_budget: self.delay_budget_ms.is_some() && self.base_delay_ms == 0,
+                // No call succeeds, so nothing is paid back: any cost empties the bucket.
+                retry_budget: self.retry_budget.is_some_and(|rates| rates.cost == 0),
+            };
+            let ends = (self.deadline_ms.is_some() && !idle.deadline)
+                || (self.delay_budget_ms.is_some() && !idle.delay_budget)
+                || (self.retry_budget.is_some() && !idle.retry_budget);
+            if !ends {
+                return Err(Unrunnable::NeverEnds {
+                    op_time_ms: self.op_time_ms,
+                    timeout_ms,
+                    idle,
+                });
+            }
+        }
+        // Calls are numbered in 32 bits: an operation may not need a call past the last number.
+        let last = self.last_call();
+        if last > u64::from(u32::MAX) {
+            return Err(Unrunnable::CallsPastCounting {
+                fail_count: self.fail_count,
+            });
+        }
+        Ok(())
+    }
+
+    /// The call that ends an operation by the operation's own rules (its success, or its
+    /// non-retryable failure), counted in 64 bits so that call 2^32 can be told.
+    fn last_call(&self) -> u64 {
+        let mut success = u64::from(self.fail_count) + 1;
+        // Each hinted failure at the call that would succeed puts the success off by one.
+        let mut hinted: Vec<u64> = self
+            .retry_after_at
+            .iter()
+            .map(|&(call, _)| u64::from(call))
+            .filter(|&call| call >= success)
+            .collect();
+        hinted.sort_unstable();
+        for call in hinted {
+            if call != success {
+                break;
+            }
+            success += 1;
+        }
+        self.non_retryable_at
+            .map_or(success, |call| success.min(u64::from(call)))
     }
 
     /// Refuses two flags saying what the same call does, which would leave one unused.
@@ -240,10 +300,64 @@ impl Scenario {
 pub enum Unrunnable {
     /// The core refuses the policy.
     Policy(PolicyError),
-    /// An operation would need more calls than an attempt number counts (`u32::MAX`).
-    CallsPastCounting,
+    /// An operation would need more calls than an attempt number counts (`u32::MAX`): its
+    /// `--fail-count`, and any `--retry-after-at` calls after it up to the last number.
+    CallsPastCounting {
+        /// `--fail-count`.
+        fail_count: u32,
+    },
+    /// Every attempt times out, and with unlimited attempts no rule given ends the run.
+    NeverEnds {
+        /// `--op-time`, in milliseconds.
+        op_time_ms: u32,
+        /// `--attempt-timeout`, in milliseconds: less than the op time.
+        timeout_ms: u32,
+        /// The rules given that cannot end it.
+        idle: IdleRules,
+    },
     /// Two flags say what the same call does.
     CallGivenTwice(CallRule, CallRule),
+}
+
+/// Stop rules given that cannot end a run whose every attempt times out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IdleRules {
+    /// `--deadline`, when no time passes: a 0 ms `--attempt-timeout` and `--base-delay`.
+    pub deadline: bool,
+    /// `--delay-budget`, when nothing is slept: a 0 ms `--base-delay`.
+    pub delay_budget: bool,
+    /// `--retry-budget`, when a retry costs nothing.
+    pub retry_budget: bool,
+}
+
+impl fmt::Display for IdleRules {
+    /// ` ('--deadline' never comes ...; ...)`, or nothing when every rule given would work.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = [
+            (
+                self.deadline,
+                "'--deadline' never comes, as no time passes with a 0 ms '--attempt-timeout' \
+                 and '--base-delay'",
+            ),
+            (
+                self.delay_budget,
+                "nothing is slept against '--delay-budget' with a 0 ms '--base-delay'",
+            ),
+            (
+                self.retry_budget,
+                "'--retry-budget' charges nothing for a retry",
+            ),
+        ];
+        let mut why = why.iter().filter(|(idle, _)| *idle).map(|(_, text)| text);
+        if let Some(first) = why.next() {
+            write!(f, " ({first}")?;
+            for text in why {
+                write!(f, "; {text}")?;
+            }
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
 }
 
 /// What a per-call flag says one call does.
@@ -289,13 +403,43 @@ impl fmt::Display for Unrunnable {
                 "invalid value '{factor}' for '--factor <F>': must be at least 1"
             ),
             Unrunnable::Policy(error) => write!(f, "{error}"),
-            Unrunnable::CallsPastCounting => write!(
+            Unrunnable::CallsPastCounting {
+                fail_count: u32::MAX,
+            } => write!(
                 f,
                 "'--fail-count {max}' with '--max-attempts unlimited' would need call {}, past \
                  the last attempt number ({max}): give '--max-attempts', \
                  '--non-retryable-at' or a smaller '--fail-count'",
                 u64::from(u32::MAX) + 1,
                 max = u32::MAX,
+            ),
+            Unrunnable::CallsPastCounting { fail_count } => {
+                let max = u32::MAX;
+                let first = fail_count.saturating_add(1);
+                let hinted = if first == max {
+                    format!("call {max}")
+                } else {
+                    format!("every call from {first} to {max}")
+                };
+                write!(
+                    f,
+                    "'--fail-count {fail_count}' and '--retry-after-at' for {hinted} with \
+                     '--max-attempts unlimited' would need call {}, past the last attempt \
+                     number ({max}): give '--max-attempts', '--non-retryable-at', a smaller \
+                     '--fail-count' or fewer '--retry-after-at'",
+                    u64::from(max) + 1,
+                )
+            }
+            Unrunnable::NeverEnds {
+                op_time_ms,
+                timeout_ms,
+                idle,
+            } => write!(
+                f,
+                "'--op-time {op_time_ms}ms' is longer than '--attempt-timeout {timeout_ms}ms', so \
+                 every attempt times out, and with '--max-attempts unlimited' nothing ends the \
+                 run{idle}: give '--max-attempts', a shorter '--op-time', or a '--deadline', \
+                 '--delay-budget' or '--retry-budget' that ends it"
             ),
             Unrunnable::CallGivenTwice(first, second) => write!(
                 f,
@@ -499,12 +643,14 @@ fn run_on<D: Delay + DelayNs, C: Clock>(
     let mut drive = |call: &mut dyn FnMut(&mut Call<'_>) -> Outcome<Success, SimError, LOG_MAX>| {
         for _ in 0..scenario.operations.max(1) {
             started_ms.clear();
-            let mut calls = 0;
+            let mut calls = 0u32;
             // The run starts, and its deadline with it, at the first poll, before the first
             // call: nothing spends time between this reading and that one.
             let began_ms = clock.now_ms();
             let outcome = call(&mut || {
-                calls += 1;
+                // Never past the last number for a call whose answer counts (`check` refuses
+                // such a run); a run of cut-off calls that long stays a count, not a panic.
+                calls = calls.saturating_add(1);
                 let now_ms = clock.now_ms();
                 started_ms.push_back(now_ms);
                 if started_ms.len() > keep {

@@ -4,12 +4,12 @@
 pub mod chart;
 pub mod model;
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::exit::Exit;
+use crate::files::{self, StudyFile};
 use crate::herd::model::{Row, Strategy, Sweep};
-use crate::output::{AtomicFile, create_each, json_and_svg_clash, to_stderr, to_stdout_or_say};
+use crate::output::{Target, to_stderr, to_stdout_or_say};
 use crate::{parse, stderr_log};
 
 /// The flags of `sim herd`.
@@ -19,13 +19,15 @@ pub struct HerdArgs {
     #[command(flatten)]
     pub sweep: Sweep,
 
-    /// Write every (clients, strategy) mean, with the parameters, as JSON.
-    #[arg(long, value_name = "PATH", value_parser = parse::path)]
-    pub json: Option<PathBuf>,
+    /// Write every (clients, strategy) mean, with the parameters, as JSON; `-` writes it to
+    /// stdout, and the table then goes to stderr.
+    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    pub json: Option<Target>,
 
-    /// Draw completion time and calls against clients, as SVG.
-    #[arg(long, value_name = "PATH", value_parser = parse::path)]
-    pub svg: Option<PathBuf>,
+    /// Draw completion time and calls against clients, as SVG; `-` writes it to stdout, and
+    /// the table then goes to stderr.
+    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    pub svg: Option<Target>,
 
     /// Worker threads; by default, one per core.
     #[arg(long, value_name = "N", value_parser = parse::positive, allow_hyphen_values = true)]
@@ -34,20 +36,18 @@ pub struct HerdArgs {
 
 /// Runs `sim herd` with `args`.
 pub fn run(args: &HerdArgs) -> Exit {
-    if let Some(line) = json_and_svg_clash(args.json.as_deref(), args.svg.as_deref()) {
-        to_stderr(&line);
+    // Checked before the files are made, which may create their folders.
+    if let Err(error) = args.sweep.schedules() {
+        to_stderr(&format!("error: '--base'/'--cap': {error}\n"));
         return Exit::Usage;
     }
     // The files are checked, and their temporary files made, before the sweep runs. When one
     // is stdout, the table goes to stderr, so that stdout holds that file alone.
-    let [json_file, svg_file] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {
+    let [json_file, svg_file] = match files::open(args.json.as_ref(), args.svg.as_ref()) {
         Ok(files) => files,
-        Err(error) => {
-            to_stderr(&format!("error: {error}\n"));
-            return Exit::Write;
-        }
+        Err(exit) => return exit,
     };
-    let table_aside = json_file.iter().chain(&svg_file).any(AtomicFile::is_stdout);
+    let table_aside = json_file.iter().chain(&svg_file).any(StudyFile::is_stdout);
     let sweep = &args.sweep;
     let strategies = sweep.strategies();
     let started = Instant::now();
@@ -66,8 +66,8 @@ pub fn run(args: &HerdArgs) -> Exit {
             to_stderr(&format!("\rherd: {done}/{total} cells"));
         }
     };
-    let rows = match sweep.run(threads, &progress) {
-        Ok(rows) => rows,
+    let (rows, threads) = match sweep.run(threads, &progress) {
+        Ok(ran) => ran,
         Err(error) => {
             to_stderr(&format!("error: '--base'/'--cap': {error}\n"));
             return Exit::Usage;
@@ -97,7 +97,7 @@ pub fn run(args: &HerdArgs) -> Exit {
     if let Some(file) = json_file {
         let mut json = serde_json::to_string_pretty(&rows).unwrap_or_default();
         json.push('\n');
-        if let Err(error) = file.finish(json.as_bytes()) {
+        if let Err(error) = file.finish(json.as_bytes(), "the JSON") {
             to_stderr(&format!("error: {error}\n"));
             return Exit::Write;
         }
@@ -105,7 +105,7 @@ pub fn run(args: &HerdArgs) -> Exit {
     if let Some(file) = svg_file {
         let written = chart::svg(&rows, &names)
             .map_err(|e| format!("cannot draw the chart: {e}"))
-            .and_then(|svg| file.finish(svg.as_bytes()).map_err(|e| e.to_string()));
+            .and_then(|svg| file.finish(svg.as_bytes(), "the chart"));
         if let Err(error) = written {
             to_stderr(&format!("error: {error}\n"));
             return Exit::Write;

@@ -19,6 +19,7 @@ use rand_xorshift::XorShiftRng;
 use serde::Serialize;
 
 use crate::parse::{self, List};
+use crate::workers::in_parallel;
 
 /// How a client waits after a failed write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -340,7 +341,8 @@ pub struct Row {
 #[derive(Args, Clone, Debug)]
 pub struct Sweep {
     /// Client counts: a comma-separated list of counts and ranges `FIRST..LAST` (step 1) or
-    /// `FIRST..LAST:STEP`, both ends included.
+    /// `FIRST..LAST:STEP`, both ends included; each count from 1 to 100000, at most 1000 counts
+    /// in all, none twice.
     #[arg(long, value_name = "LIST", default_value = "10..190:10", value_parser = parse::counts, allow_hyphen_values = true)]
     pub clients: List<usize>,
 
@@ -365,8 +367,24 @@ impl Sweep {
         self.strategies.0.iter().copied().chain(custom).collect()
     }
 
+    /// Each strategy's schedule, in the order of [`strategies`](Self::strategies): what
+    /// [`run`](Self::run) uses, and what `sim herd` checks before it makes any file.
+    ///
+    /// # Errors
+    /// A [`PolicyError`] when a strategy's schedule is invalid for the base and cap.
+    pub fn schedules(&self) -> Result<Vec<Option<Backoff>>, PolicyError> {
+        let Params {
+            base_ms, cap_ms, ..
+        } = self.params;
+        self.strategies()
+            .iter()
+            .map(|s| s.backoff(base_ms, cap_ms))
+            .collect()
+    }
+
     /// Runs every cell on `threads` threads, calling `progress(done, total)` as cells finish;
-    /// rows come back in (clients, strategy) order whatever the threads did.
+    /// rows come back in (clients, strategy) order whatever the threads did, with the number of
+    /// threads that could start.
     ///
     /// # Errors
     /// A [`PolicyError`] when a strategy's schedule is invalid for the base and cap.
@@ -374,44 +392,20 @@ impl Sweep {
         &self,
         threads: usize,
         progress: &(dyn Fn(usize, usize) + Sync),
-    ) -> Result<Vec<Row>, PolicyError> {
+    ) -> Result<(Vec<Row>, usize), PolicyError> {
         let strategies = self.strategies();
-        let Params {
-            base_ms, cap_ms, ..
-        } = self.params;
-        let schedules: Vec<Option<Backoff>> = strategies
-            .iter()
-            .map(|s| s.backoff(base_ms, cap_ms))
-            .collect::<Result<_, _>>()?;
+        let schedules = self.schedules()?;
         let cells: Vec<(usize, usize)> = self
             .clients
             .0
             .iter()
             .flat_map(|&n| (0..strategies.len()).map(move |s| (n, s)))
             .collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let mut rows: Vec<Option<Row>> = vec![None; cells.len()];
-        let slots = std::sync::Mutex::new(&mut rows);
-        std::thread::scope(|scope| {
-            for _ in 0..threads.max(1) {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&(clients, s)) = cells.get(i) else {
-                            break;
-                        };
-                        let row = self.cell(clients, (s, &strategies[s]), schedules[s].as_ref());
-                        if let Ok(mut slots) = slots.lock() {
-                            slots[i] = Some(row);
-                        }
-                        let finished = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        progress(finished, cells.len());
-                    }
-                });
-            }
-        });
-        Ok(rows.into_iter().flatten().collect())
+        let job = |i: usize| {
+            let (clients, s) = cells[i];
+            self.cell(clients, (s, &strategies[s]), schedules[s].as_ref())
+        };
+        Ok(in_parallel(cells.len(), threads, &job, progress))
     }
 
     fn cell(
@@ -533,12 +527,13 @@ mod tests {
             strategies: List(STANDARD.to_vec()),
             custom: None,
         };
-        let one = sweep.run(1, &|_, _| {}).unwrap();
-        let two = sweep.run(2, &|_, _| {}).unwrap();
+        let (one, _) = sweep.run(1, &|_, _| {}).unwrap();
+        let (two, ran) = sweep.run(2, &|_, _| {}).unwrap();
+        assert_eq!(ran, 2);
         assert_eq!(one, two);
         assert_eq!(one.len(), 10);
         let params = Params { seed: 43, ..params };
-        let other = Sweep { params, ..sweep }.run(2, &|_, _| {}).unwrap();
+        let (other, _) = Sweep { params, ..sweep }.run(2, &|_, _| {}).unwrap();
         assert_ne!(one, other);
     }
 }

@@ -12,7 +12,6 @@ pub mod events;
 pub mod study;
 
 use std::fmt;
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Instant;
 
@@ -20,9 +19,8 @@ use embedded_retry::UnknownName;
 use serde::Serialize;
 
 use crate::exit::Exit;
-use crate::output::{
-    AtomicFile, WriteError, create_each, json_and_svg_clash, to_stderr, to_stdout_or_say,
-};
+use crate::files::{self, StudyFile};
+use crate::output::{Target, to_stderr, to_stdout_or_say};
 use crate::parse::{self, List};
 use crate::stderr_log;
 use crate::storm::study::{AmplificationRow, CollapseRow, Runs};
@@ -79,7 +77,8 @@ pub struct StormArgs {
     pub seed: u64,
 
     /// Amplification: client counts, comma-separated (counts and ranges as `sim herd` takes
-    /// them), each sharing `--rate`.
+    /// them: each from 1 to 100000, at most 1000 counts in all, none twice), each sharing
+    /// `--rate`.
     #[arg(long, value_name = "LIST", default_value = "100", value_parser = parse::counts, allow_hyphen_values = true)]
     pub clients: List<usize>,
 
@@ -87,13 +86,14 @@ pub struct StormArgs {
     #[arg(long, value_name = "N", default_value = "1000", value_parser = parse::positive, allow_hyphen_values = true)]
     pub rate: u32,
 
-    /// Write every point's numbers as JSON.
-    #[arg(long, value_name = "PATH", value_parser = parse::path)]
-    pub json: Option<PathBuf>,
+    /// Write every point's numbers as JSON; `-` writes it to stdout, and the tables then go to
+    /// stderr.
+    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    pub json: Option<Target>,
 
-    /// Draw the charts as SVG.
-    #[arg(long, value_name = "PATH", value_parser = parse::path)]
-    pub svg: Option<PathBuf>,
+    /// Draw the charts as SVG; `-` writes it to stdout, and the tables then go to stderr.
+    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    pub svg: Option<Target>,
 
     /// Worker threads; by default, one per core.
     #[arg(long, value_name = "N", value_parser = parse::positive, allow_hyphen_values = true)]
@@ -110,17 +110,14 @@ enum Row<'a> {
 
 /// Runs `sim storm` with `args`.
 pub fn run(args: &StormArgs) -> Exit {
-    if let Some(line) = json_and_svg_clash(args.json.as_deref(), args.svg.as_deref()) {
-        to_stderr(&line);
-        return Exit::Usage;
-    }
-    // The files are checked, and their temporary files made, before anything runs. When one is
-    // stdout, the tables go to stderr, so that stdout holds that file alone.
-    let [json, svg] = match create_each([args.json.as_deref(), args.svg.as_deref()]) {
+    // The files are checked, and their temporary files made, before anything runs (every flag
+    // has been checked as it was read). When one is stdout, the tables go to stderr, so that
+    // stdout holds that file alone.
+    let [json, svg] = match files::open(args.json.as_ref(), args.svg.as_ref()) {
         Ok(files) => files,
-        Err(error) => return write_failed(&error),
+        Err(exit) => return exit,
     };
-    let tables_aside = json.iter().chain(&svg).any(AtomicFile::is_stdout);
+    let tables_aside = json.iter().chain(&svg).any(StudyFile::is_stdout);
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
@@ -142,17 +139,24 @@ pub fn run(args: &StormArgs) -> Exit {
                 to_stderr(&format!("\rstorm: {model}: {done}/{total} runs"));
             }
         };
-        match model {
+        let ran = match model {
             Model::Amplification => {
-                amplification = study::amplification(&args.clients.0, args.rate, runs, &progress);
+                let ran;
+                (amplification, ran) =
+                    study::amplification(&args.clients.0, args.rate, runs, &progress);
+                ran
             }
-            Model::Collapse => collapse = study::collapse(runs, &progress),
-        }
+            Model::Collapse => {
+                let ran;
+                (collapse, ran) = study::collapse(runs, &progress);
+                ran
+            }
+        };
         to_stderr("\n");
         stderr_log::log(
             stderr_log::Level::Info,
             &format!(
-                "storm: {model}: {} points x {} runs in {:.2} s on {threads} threads",
+                "storm: {model}: {} points x {} runs in {:.2} s on {ran} threads",
                 match model {
                     Model::Amplification => amplification.len(),
                     Model::Collapse => study::summaries(&collapse).len(),
@@ -180,7 +184,7 @@ pub fn run(args: &StormArgs) -> Exit {
             .collect();
         let mut text = serde_json::to_string_pretty(&rows).unwrap_or_default();
         text.push('\n');
-        if let Err(error) = file.finish(text.as_bytes()) {
+        if let Err(error) = file.finish(text.as_bytes(), "the JSON") {
             return write_failed(&error);
         }
     }
@@ -192,14 +196,14 @@ pub fn run(args: &StormArgs) -> Exit {
                 return Exit::Write;
             }
         };
-        if let Err(error) = file.finish(drawn.as_bytes()) {
+        if let Err(error) = file.finish(drawn.as_bytes(), "the chart") {
             return write_failed(&error);
         }
     }
     exit
 }
 
-fn write_failed(error: &WriteError) -> Exit {
+fn write_failed(error: &str) -> Exit {
     to_stderr(&format!("error: {error}\n"));
     Exit::Write
 }

@@ -1,14 +1,12 @@
 //! The studies of `sim storm`: every run of each model on worker threads, the means they come
 //! to (the rows of the JSON), and the tables.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde::Serialize;
 
 use crate::storm::amplification::{self, FAILURE_RATES};
 use crate::storm::collapse::{self, LoadShape, Second};
 use crate::storm::events::stream_seed;
+use crate::workers::in_parallel;
 
 /// What every study shares: runs per point, the seed, and the threads to run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,38 +17,6 @@ pub struct Runs {
     pub seed: u64,
     /// Worker threads.
     pub threads: usize,
-}
-
-/// Calls `job(i)` for every `i` below `jobs` on `threads` threads, and `progress(done, jobs)`
-/// as each finishes; the results come back in the order of `i`.
-pub fn in_parallel<T: Send>(
-    jobs: usize,
-    threads: usize,
-    job: &(dyn Fn(usize) -> T + Sync),
-    progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..jobs).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads.clamp(1, jobs.max(1)) {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= jobs {
-                        break;
-                    }
-                    let result = job(i);
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(result);
-                    }
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
-                }
-            });
-        }
-    });
-    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
-    slots.into_iter().flatten().collect()
 }
 
 /// One point of the amplification study: a (clients, failure rate, strategy) over its runs.
@@ -79,13 +45,13 @@ pub struct AmplificationRow {
 }
 
 /// The amplification study: every failure rate and strategy for each client count, `calls_per_s`
-/// shared among the clients.
+/// shared among the clients; with the number of threads that could start.
 pub fn amplification(
     clients: &[usize],
     calls_per_s: u32,
     runs: Runs,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<AmplificationRow> {
+) -> (Vec<AmplificationRow>, usize) {
     let strategies = amplification::Strategy::ALL;
     let points: Vec<(usize, usize, amplification::Strategy)> = clients
         .iter()
@@ -101,8 +67,8 @@ pub fn amplification(
         let setup = amplification::Setup::new(n, f64::from(calls_per_s));
         amplification::simulate(strategy, &setup, FAILURE_RATES[p], seed)
     };
-    let totals = in_parallel(points.len() * per_point, runs.threads, &job, progress);
-    points
+    let (totals, threads) = in_parallel(points.len() * per_point, runs.threads, &job, progress);
+    let rows = points
         .iter()
         .zip(totals.chunks(per_point))
         .map(|(&(n, p, strategy), runs_totals)| {
@@ -123,7 +89,8 @@ pub fn amplification(
                 seed: runs.seed,
             }
         })
-        .collect()
+        .collect();
+    (rows, threads)
 }
 
 /// One second of the collapse study, for a (load shape, strategy): the means of its runs.
@@ -153,8 +120,9 @@ pub struct CollapseRow {
     pub seed: u64,
 }
 
-/// The collapse study: both load shapes under every strategy, with the default setup.
-pub fn collapse(runs: Runs, progress: &(dyn Fn(usize, usize) + Sync)) -> Vec<CollapseRow> {
+/// The collapse study: both load shapes under every strategy, with the default setup; with the
+/// number of threads that could start.
+pub fn collapse(runs: Runs, progress: &(dyn Fn(usize, usize) + Sync)) -> (Vec<CollapseRow>, usize) {
     collapse_with(&collapse::Setup::default(), runs, progress)
 }
 
@@ -163,7 +131,7 @@ pub fn collapse_with(
     setup: &collapse::Setup,
     runs: Runs,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Vec<CollapseRow> {
+) -> (Vec<CollapseRow>, usize) {
     let points: Vec<(usize, collapse::Strategy)> = (0..LoadShape::ALL.len())
         .flat_map(|shape| collapse::Strategy::ALL.map(|s| (shape, s)))
         .collect();
@@ -174,7 +142,7 @@ pub fn collapse_with(
         let seed = stream_seed(runs.seed, &[1, shape as u64, run]);
         collapse::simulate(strategy, LoadShape::ALL[shape], setup, seed)
     };
-    let all = in_parallel(points.len() * per_point, runs.threads, &job, progress);
+    let (all, threads) = in_parallel(points.len() * per_point, runs.threads, &job, progress);
     let mut rows = Vec::new();
     for (&(shape, strategy), point_runs) in points.iter().zip(all.chunks(per_point)) {
         let seconds = point_runs.iter().map(Vec::len).max().unwrap_or(0);
@@ -198,7 +166,7 @@ pub fn collapse_with(
             });
         }
     }
-    rows
+    (rows, threads)
 }
 
 /// The amplification table: for each client count, a line per failure rate with each

@@ -53,6 +53,18 @@ pub fn sim_to(dir: &Path, args: &[&str], stdout: Stdio) -> Ran {
     }
 }
 
+/// Runs `sim` with `args` where few threads can start, whoever runs the test (a process limit
+/// does not hold for root): each thread's stack is 1 GB, in a 3 GB address space.
+pub fn sim_short_of_threads(args: &[&str]) -> std::process::Output {
+    Command::new("sh")
+        .args(["-c", "ulimit -v 3000000 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_sim"))
+        .args(args)
+        .env("RUST_MIN_STACK", "1000000000")
+        .output()
+        .unwrap()
+}
+
 /// A pipe whose reader is gone, for a child's stdout: every write to it fails (a broken pipe).
 pub fn closed_pipe() -> Stdio {
     let (reader, writer) = std::io::pipe().unwrap();

@@ -1,0 +1,88 @@
+//! Jobs spread over worker threads, for `sim herd` and `sim storm`: each thread takes the next
+//! job until none is left, and each result goes to its job's slot, so the results do not depend
+//! on how many threads run, nor on how many could start.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use crate::output::plain;
+use crate::stderr_log::{Level, log};
+
+/// Calls `job(i)` for every `i` below `jobs` on up to `threads` threads (the calling thread
+/// among them), and `progress(done, jobs)` as each finishes; the results come back in the order
+/// of `i`, with the number of threads they ran on. When the system will not start as many
+/// threads (a process limit, too little memory for their stacks), a warning says how many did,
+/// and the jobs run on those: the calling thread alone if need be.
+pub fn in_parallel<T: Send>(
+    jobs: usize,
+    threads: usize,
+    job: &(dyn Fn(usize) -> T + Sync),
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> (Vec<T>, usize) {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..jobs).map(|_| None).collect());
+    // Held while threads start, so that no progress line comes before the warning.
+    let starting = RwLock::new(());
+    let work = || {
+        drop(starting.read());
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= jobs {
+                break;
+            }
+            let result = job(i);
+            if let Ok(mut slots) = slots.lock() {
+                slots[i] = Some(result);
+            }
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
+        }
+    };
+    // No more threads than jobs: a thread without a job would only be started and stopped.
+    let wanted = threads.clamp(1, jobs.max(1));
+    let ran = std::thread::scope(|scope| {
+        let held = starting.write();
+        let mut started = 1;
+        for _ in 1..wanted {
+            match std::thread::Builder::new().spawn_scoped(scope, work) {
+                Ok(_) => started += 1,
+                Err(error) => {
+                    log(
+                        Level::Warning,
+                        &format!(
+                            "only {started} of {wanted} threads could start ({}); the jobs run \
+                             on those",
+                            plain(&error)
+                        ),
+                    );
+                    break;
+                }
+            }
+        }
+        drop(held);
+        work();
+        started
+    });
+    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    (slots.into_iter().flatten().collect(), ran)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_job_runs_once_and_comes_back_in_order_whatever_the_threads() {
+        for threads in [1, 2, 7, 1000] {
+            let finished = AtomicUsize::new(0);
+            let (results, ran) = in_parallel(50, threads, &|i| i * i, &|done, total| {
+                assert_eq!(total, 50);
+                finished.fetch_max(done, Ordering::Relaxed);
+            });
+            assert_eq!(results, (0..50).map(|i| i * i).collect::<Vec<_>>());
+            assert_eq!(finished.into_inner(), 50);
+            assert_eq!(ran, threads.min(50));
+        }
+        assert_eq!(in_parallel(0, 4, &|i| i, &|_, _| {}), (vec![], 1));
+    }
+}
