@@ -406,9 +406,9 @@ impl<'a, E> Attempt<'a, E> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
+// The kinds that slept first: a log tells them from the others, to add up the time slept, with
+// one comparison of the discriminant.
 pub enum AttemptOutcome<E> {
-    /// The call succeeded.
-    Succeeded,
     /// The call failed and was retried: the engine slept `slept_ms`, then called again.
     Retried {
         /// The error the call returned.
@@ -430,6 +430,8 @@ pub enum AttemptOutcome<E> {
         /// The delay the predicate asked for, if it did.
         hint_ms: Option<u32>,
     },
+    /// The call succeeded.
+    Succeeded,
     /// The call failed and the run ends here, for `reason` (never
     /// [`StopReason::Succeeded`]). Its error is the [`Outcome`]'s (or, in the event-loop form,
     /// handed back in [`Step::Stop`](crate::Step::Stop)).
