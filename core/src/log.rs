@@ -40,9 +40,9 @@ use crate::StopReason;
 pub struct AttemptLog<E, const N: usize = 0> {
     slept_ms: Millis,
     attempts: u32,
-    /// Once the ring is full, the record overwritten next. Both counts are `u16`: a log holds
-    /// at most 65 535 records.
-    oldest: u16,
+    /// The slot the next record goes in: the end of the records until the ring is full, then
+    /// the oldest's. Both counts are `u16`: a log holds at most 65 535 records.
+    next: u16,
     records: heapless::Vec<AttemptOutcome<E>, N, u16>,
 }
 
@@ -57,7 +57,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
         };
         AttemptLog {
             records: heapless::Vec::new(),
-            oldest: 0,
+            next: 0,
             attempts: 0,
             slept_ms: Millis::ZERO,
         }
@@ -86,9 +86,10 @@ impl<E, const N: usize> AttemptLog<E, N> {
 
     /// The records kept, oldest first: the last `min(N, total_attempts)` attempts.
     pub fn iter(&self) -> Iter<'_, E> {
+        // The oldest record is in the slot written next, or, until the ring is full, the first.
         let (newer, older) = self
             .records
-            .split_at(usize::from(self.oldest).min(self.records.len()));
+            .split_at(usize::from(self.next).min(self.records.len()));
         // The kept records are the last ones: the newest is number `attempts`.
         let kept = u32::try_from(self.records.len()).unwrap_or(u32::MAX);
         Iter {
@@ -148,7 +149,7 @@ impl<E, const N: usize> AttemptLog<E, N> {
     #[inline(always)]
     pub(crate) fn record(&mut self, outcome: AttemptOutcome<E>) {
         if N == 0 {
-            self.count(&outcome);
+            self.count(outcome.slept_ms());
         } else {
             self.keep(outcome);
         }
@@ -156,9 +157,12 @@ impl<E, const N: usize> AttemptLog<E, N> {
 
     /// Counts an attempt, and the time slept after it.
     #[inline(always)]
-    fn count(&mut self, outcome: &AttemptOutcome<E>) {
-        self.attempts = self.attempts.saturating_add(1);
-        if let Some(slept_ms) = outcome.slept_ms() {
+    fn count(&mut self, slept_ms: Option<u32>) {
+        // Saturating, as a skipped store: one instruction less than a saturating add.
+        if let Some(attempts) = self.attempts.checked_add(1) {
+            self.attempts = attempts;
+        }
+        if let Some(slept_ms) = slept_ms {
             // Not saturating: a `u64` cannot fill in any run, and the check would cost flash
             // in every build.
             self.slept_ms = Millis::from(self.slept_ms.get().wrapping_add(u64::from(slept_ms)));
@@ -187,21 +191,18 @@ impl<E, const N: usize> AttemptLog<E, N> {
     /// The body of [`keep`](Self::keep), in its caller.
     #[inline(always)]
     fn keep_here(&mut self, outcome: AttemptOutcome<E>) {
-        self.count(&outcome);
-        // A slot is found first (a new one, or the oldest's once full), then written at one
-        // place: the record's stores appear once in the build. The new slot's stand-in value
-        // costs one store.
-        let kept = self.records.len();
-        let at = if self.records.push(AttemptOutcome::Succeeded).is_ok() {
-            kept
-        } else {
-            let oldest = self.oldest;
-            let next = oldest + 1;
-            self.oldest = if usize::from(next) == N { 0 } else { next };
-            usize::from(oldest)
-        };
-        if let Some(slot) = self.records.get_mut(at) {
-            *slot = outcome;
+        self.count(outcome.slept_ms());
+        // `next` steps round the ring whether or not it is full: until it is, it is the end of
+        // the records, where the record is pushed.
+        let at = usize::from(self.next);
+        let next = at + 1;
+        // `at` is below `N`, which fits in a `u16`: so does `next`.
+        self.next = if next == N { 0 } else { next as u16 };
+        match self.records.get_mut(at) {
+            Some(slot) => *slot = outcome,
+            None => {
+                let _ = self.records.push(outcome);
+            }
         }
     }
 }
@@ -406,9 +407,9 @@ impl<'a, E> Attempt<'a, E> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
+// The kinds that slept first: a log tells them from the others, to add up the time slept, with
+// one comparison of the discriminant.
 pub enum AttemptOutcome<E> {
-    /// The call succeeded.
-    Succeeded,
     /// The call failed and was retried: the engine slept `slept_ms`, then called again.
     Retried {
         /// The error the call returned.
@@ -430,6 +431,8 @@ pub enum AttemptOutcome<E> {
         /// The delay the predicate asked for, if it did.
         hint_ms: Option<u32>,
     },
+    /// The call succeeded.
+    Succeeded,
     /// The call failed and the run ends here, for `reason` (never
     /// [`StopReason::Succeeded`]). Its error is the [`Outcome`]'s (or, in the event-loop form,
     /// handed back in [`Step::Stop`](crate::Step::Stop)).
@@ -644,7 +647,7 @@ mod tests {
             hint_ms: None,
         };
         let mut turned = AttemptLog::<u8, 2> {
-            oldest: 1,
+            next: 1,
             attempts: 4,
             slept_ms: Millis::from(4),
             ..AttemptLog::new()
