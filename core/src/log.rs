@@ -158,10 +158,9 @@ impl<E, const N: usize> AttemptLog<E, N> {
     /// Counts an attempt, and the time slept after it.
     #[inline(always)]
     fn count(&mut self, slept_ms: Option<u32>) {
-        // Saturating, as a skipped store: one instruction less than a saturating add.
-        if let Some(attempts) = self.attempts.checked_add(1) {
-            self.attempts = attempts;
-        }
+        // A saturating add rather than a skipped store: the store saves 4 bytes on a
+        // Cortex-M0, but its branch made a run on x86-64 a twentieth slower.
+        self.attempts = self.attempts.saturating_add(1);
         if let Some(slept_ms) = slept_ms {
             // Not saturating: a `u64` cannot fill in any run, and the check would cost flash
             // in every build.
