@@ -280,19 +280,8 @@ fn threads_that_cannot_start_leave_the_work_to_those_that_can_with_the_same_numb
         "--threads",
         "200",
     ];
-    let out = common::sim_short_of_threads(&args);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    let warning = err
-        .lines()
-        .find(|l| l.contains("| WARNING | only "))
-        .unwrap();
-    assert!(warning.ends_with("; the jobs run on those"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    // One thread alone gives the same table.
-    let alone = herd(&[&args[1..5], &["--threads", "1"]].concat());
-    let table = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(table, String::from_utf8(alone.stdout).unwrap());
+    let (warning, table) = common::short_of_threads_as_on_one(&args);
+    assert!(warning.ends_with("; the jobs run on those"), "{warning}");
     assert_eq!(table.lines().count(), 22);
 }
 

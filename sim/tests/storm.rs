@@ -327,18 +327,8 @@ fn threads_that_cannot_start_leave_the_runs_to_those_that_can_with_the_same_numb
         "--threads",
         "60",
     ];
-    let out = common::sim_short_of_threads(&args);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    let warning = err
-        .lines()
-        .find(|l| l.contains("| WARNING | only "))
-        .unwrap();
-    assert!(warning.contains(" of 24 threads could start"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
-    let alone = storm(&[&args[1..5], &["--threads", "1"]].concat());
-    let tables = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(tables, String::from_utf8(alone.stdout).unwrap());
+    let (warning, tables) = common::short_of_threads_as_on_one(&args);
+    assert!(warning.contains(" of 24 threads could start"), "{warning}");
     assert!(tables.contains("collapse, ramp load"), "{tables}");
 }
 

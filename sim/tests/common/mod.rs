@@ -65,6 +65,28 @@ pub fn sim_short_of_threads(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs a study (`args`, its `--threads` last) short of threads, and again on one thread:
+/// checks that it warned, did not panic and printed the same as on one thread. Its warning and
+/// its stdout.
+pub fn short_of_threads_as_on_one(args: &[&str]) -> (String, String) {
+    let out = sim_short_of_threads(args);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let warning = err
+        .lines()
+        .find(|l| l.contains("| WARNING | only "))
+        .unwrap_or_else(|| panic!("no warning: {err}"));
+    let alone = Command::new(env!("CARGO_BIN_EXE_sim"))
+        .args(&args[..args.len() - 1])
+        .arg("1")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(printed, String::from_utf8(alone.stdout).unwrap());
+    (warning.to_string(), printed)
+}
+
 /// A pipe whose reader is gone, for a child's stdout: every write to it fails (a broken pipe).
 pub fn closed_pipe() -> Stdio {
     let (reader, writer) = std::io::pipe().unwrap();
