@@ -1,6 +1,7 @@
 //! Jobs spread over worker threads, for `sim herd` and `sim storm`: each thread takes the next
-//! job until none is left, and each result goes to its job's slot, so the results do not depend
-//! on how many threads run, nor on how many could start.
+//! job until none is left, and each result goes to its job's slot, or into a sum that does not
+//! depend on the order the jobs finish in, so the results do not depend on how many threads
+//! run, nor on how many could start.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
@@ -19,9 +20,33 @@ pub fn in_parallel<T: Send>(
     job: &(dyn Fn(usize) -> T + Sync),
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> (Vec<T>, usize) {
+    let slots: Vec<Option<T>> = (0..jobs).map(|_| None).collect();
+    let (slots, ran) = fold_in_parallel(
+        jobs,
+        threads,
+        job,
+        slots,
+        &|slots, i, result| slots[i] = Some(result),
+        progress,
+    );
+    (slots.into_iter().flatten().collect(), ran)
+}
+
+/// As [`in_parallel`], but each result is handed to `merge(&mut into, i, result)` as its job
+/// finishes, and `into` comes back: the memory a study takes then does not grow with its jobs.
+/// The merges run one at a time, in the order the jobs finish, so the result does not depend on
+/// the threads only if the merge does not depend on that order (sums of integers, for instance).
+pub fn fold_in_parallel<T, A: Send>(
+    jobs: usize,
+    threads: usize,
+    job: &(dyn Fn(usize) -> T + Sync),
+    into: A,
+    merge: &(dyn Fn(&mut A, usize, T) + Sync),
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> (A, usize) {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
-    let slots: Mutex<Vec<Option<T>>> = Mutex::new((0..jobs).map(|_| None).collect());
+    let into = Mutex::new(into);
     // Held while threads start, so that no progress line comes before the warning.
     let starting = RwLock::new(());
     let work = || {
@@ -32,8 +57,8 @@ pub fn in_parallel<T: Send>(
                 break;
             }
             let result = job(i);
-            if let Ok(mut slots) = slots.lock() {
-                slots[i] = Some(result);
+            if let Ok(mut into) = into.lock() {
+                merge(&mut into, i, result);
             }
             progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
         }
@@ -63,8 +88,7 @@ pub fn in_parallel<T: Send>(
         work();
         started
     });
-    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
-    (slots.into_iter().flatten().collect(), ran)
+    (into.into_inner().unwrap_or_else(|e| e.into_inner()), ran)
 }
 
 #[cfg(test)]
@@ -84,5 +108,22 @@ mod tests {
             assert_eq!(ran, threads.min(50));
         }
         assert_eq!(in_parallel(0, 4, &|i| i, &|_, _| {}), (vec![], 1));
+    }
+
+    #[test]
+    fn a_fold_merges_every_result_once_whatever_the_threads() {
+        for threads in [1, 2, 7] {
+            // Results summed by the job's parity: 2 sums whatever the number of jobs.
+            let (sums, ran) = fold_in_parallel(
+                1000,
+                threads,
+                &|i| i as u64,
+                [0u64; 2],
+                &|sums, i, result| sums[i % 2] += result,
+                &|_, _| {},
+            );
+            assert_eq!(sums, [249_500, 250_000]);
+            assert_eq!(ran, threads);
+        }
     }
 }

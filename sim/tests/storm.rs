@@ -474,3 +474,47 @@ fn tables_that_cannot_reach_stdout_exit_3_with_the_files_written() {
     }
     assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
 }
+
+/// However many runs a point is asked for, the study holds its points' sums, not every run's
+/// numbers: four billion runs a point start in a 200 MB address space (holding each run's totals
+/// would take 16 TB), and a signal then ends them and leaves no file.
+#[cfg(target_os = "linux")]
+#[test]
+fn four_billion_runs_a_point_start_in_fixed_memory() {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = common::workdir();
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -v 204800 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_sim"))
+        .args(["storm", "--runs", "4000000000", "--threads", "2"])
+        .args(["--model", "amplification", "--json", "s.json"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The worker threads start once the sums are made: wait for one beside the main thread and
+    // the one that waits for signals.
+    let status = format!("/proc/{}/status", child.id());
+    loop {
+        if let Some(ended) = child.try_wait().unwrap() {
+            panic!("the study ended before its threads started: {ended:?}");
+        }
+        let threads = std::fs::read_to_string(&status)
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:").map(|n| n.trim().parse::<u32>()))
+            .and_then(Result::ok);
+        if threads.is_some_and(|n| n >= 3) {
+            break;
+        }
+        std::thread::yield_now();
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    assert_eq!(child.wait().unwrap().signal(), Some(15));
+    assert_eq!(common::files(&dir), Vec::<std::path::PathBuf>::new());
+}

@@ -246,6 +246,16 @@ pub struct Second {
     pub in_flight: u64,
 }
 
+impl std::ops::AddAssign for Second {
+    fn add_assign(&mut self, other: Second) {
+        self.starts += other.starts;
+        self.successes += other.successes;
+        self.retries += other.retries;
+        self.timeouts += other.timeouts;
+        self.in_flight += other.in_flight;
+    }
+}
+
 /// What the agenda holds; `request` indexes the run's requests, `attempt` counts from 0.
 #[derive(Clone, Copy, Debug)]
 enum Event {

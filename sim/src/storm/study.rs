@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::storm::amplification::{self, FAILURE_RATES};
 use crate::storm::collapse::{self, LoadShape, Second};
 use crate::storm::events::stream_seed;
-use crate::workers::in_parallel;
+use crate::workers::fold_in_parallel;
 
 /// What every study shares: runs per point, the seed, and the threads to run on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,27 +67,30 @@ pub fn amplification(
         let setup = amplification::Setup::new(n, f64::from(calls_per_s));
         amplification::simulate(strategy, &setup, FAILURE_RATES[p], seed)
     };
-    let (totals, threads) = in_parallel(points.len() * per_point, runs.threads, &job, progress);
+    // Each run's totals are added to its point's as it finishes: integer sums, the same in any
+    // order, in memory that does not grow with the runs.
+    let (sums, threads) = fold_in_parallel(
+        points.len() * per_point,
+        runs.threads,
+        &job,
+        vec![amplification::Totals::default(); points.len()],
+        &|sums, i, totals| sums[i / per_point] += totals,
+        progress,
+    );
     let rows = points
         .iter()
-        .zip(totals.chunks(per_point))
-        .map(|(&(n, p, strategy), runs_totals)| {
-            let mut sum = amplification::Totals::default();
-            for totals in runs_totals {
-                sum += *totals;
-            }
-            AmplificationRow {
-                model: "amplification",
-                clients: n,
-                calls_per_s,
-                failure_rate: FAILURE_RATES[p],
-                strategy: strategy.name(),
-                success_rate: sum.success_rate(),
-                load: sum.load(),
-                calls: sum.calls as f64 / per_point as f64,
-                runs: runs.runs,
-                seed: runs.seed,
-            }
+        .zip(sums)
+        .map(|(&(n, p, strategy), sum)| AmplificationRow {
+            model: "amplification",
+            clients: n,
+            calls_per_s,
+            failure_rate: FAILURE_RATES[p],
+            strategy: strategy.name(),
+            success_rate: sum.success_rate(),
+            load: sum.load(),
+            calls: sum.calls as f64 / per_point as f64,
+            runs: runs.runs,
+            seed: runs.seed,
         })
         .collect();
     (rows, threads)
@@ -142,15 +145,30 @@ pub fn collapse_with(
         let seed = stream_seed(runs.seed, &[1, shape as u64, run]);
         collapse::simulate(strategy, LoadShape::ALL[shape], setup, seed)
     };
-    let (all, threads) = in_parallel(points.len() * per_point, runs.threads, &job, progress);
+    // Each run's seconds are added to its point's as it finishes, second by second (a run that
+    // ended sooner adds nothing to the later ones): integer sums, the same in any order, in
+    // memory that does not grow with the runs.
+    let add = |sums: &mut Vec<Vec<Second>>, i: usize, run: Vec<Second>| {
+        let point = &mut sums[i / per_point];
+        if point.len() < run.len() {
+            point.resize(run.len(), Second::default());
+        }
+        for (sum, second) in point.iter_mut().zip(run) {
+            *sum += second;
+        }
+    };
+    let (sums, threads) = fold_in_parallel(
+        points.len() * per_point,
+        runs.threads,
+        &job,
+        vec![Vec::new(); points.len()],
+        &add,
+        progress,
+    );
     let mut rows = Vec::new();
-    for (&(shape, strategy), point_runs) in points.iter().zip(all.chunks(per_point)) {
-        let seconds = point_runs.iter().map(Vec::len).max().unwrap_or(0);
-        for t in 0..seconds {
-            let mean = |value: fn(&Second) -> u64| {
-                let sum: u64 = point_runs.iter().filter_map(|r| r.get(t)).map(value).sum();
-                sum as f64 / per_point as f64
-            };
+    for (&(shape, strategy), point) in points.iter().zip(sums) {
+        for (t, sum) in point.iter().enumerate() {
+            let mean = |value: fn(&Second) -> u64| value(sum) as f64 / per_point as f64;
             rows.push(CollapseRow {
                 model: "collapse",
                 load_shape: LoadShape::ALL[shape].name(),
