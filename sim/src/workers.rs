@@ -59,8 +59,9 @@ pub fn fold_in_parallel<T, A: Send>(
             let result = job(i);
             if let Ok(mut into) = into.lock() {
                 merge(&mut into, i, result);
+                // Under the lock, so that the counts reach the progress line in order.
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
             }
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
         }
     };
     // No more threads than jobs: a thread without a job would only be started and stopped.
@@ -98,13 +99,14 @@ mod tests {
     #[test]
     fn every_job_runs_once_and_comes_back_in_order_whatever_the_threads() {
         for threads in [1, 2, 7, 1000] {
-            let finished = AtomicUsize::new(0);
+            let counts = Mutex::new(Vec::new());
             let (results, ran) = in_parallel(50, threads, &|i| i * i, &|done, total| {
                 assert_eq!(total, 50);
-                finished.fetch_max(done, Ordering::Relaxed);
+                counts.lock().unwrap().push(done);
             });
             assert_eq!(results, (0..50).map(|i| i * i).collect::<Vec<_>>());
-            assert_eq!(finished.into_inner(), 50);
+            // The progress counts come in order, whichever thread finished a job.
+            assert_eq!(counts.into_inner().unwrap(), (1..=50).collect::<Vec<_>>());
             assert_eq!(ran, threads.min(50));
         }
         assert_eq!(in_parallel(0, 4, &|i| i, &|_, _| {}), (vec![], 1));
