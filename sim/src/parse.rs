@@ -153,20 +153,26 @@ pub fn limit(text: &str) -> Result<Limit, String> {
     }
 }
 
-/// A path that is not empty.
-pub fn path(text: &str) -> Result<PathBuf, String> {
+/// A path that is not empty, in whatever bytes the system allows (UTF-8 or not).
+fn path(text: &OsStr) -> Result<PathBuf, String> {
     match text {
-        "" => Err("the path is empty".into()),
+        t if t.is_empty() => Err("the path is empty".into()),
         path => Ok(PathBuf::from(path)),
     }
 }
 
 /// Where a report goes: a file, or `-` for standard output.
-pub fn target(text: &str) -> Result<Target, String> {
+fn target_of(text: &OsStr) -> Result<Target, String> {
     match text {
-        "-" => Ok(Target::Stdout),
+        t if t == "-" => Ok(Target::Stdout),
         text => path(text).map(Target::File),
     }
+}
+
+/// The parser of a flag that names where a report goes ([`Target`]): it takes the argument as
+/// the system gave it, so that a file name need not be UTF-8.
+pub fn target() -> impl TypedValueParser<Value = Target> {
+    clap::builder::OsStringValueParser::new().try_map(|text| target_of(&text))
 }
 
 /// A non-negative decimal times `unit`, which must come to a whole number (else `inexact`):
@@ -511,8 +517,11 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(target("-"), Ok(Target::Stdout));
-        assert_eq!(target("r.json"), Ok(Target::File("r.json".into())));
-        assert!(target("").is_err());
+        assert_eq!(target_of("-".as_ref()), Ok(Target::Stdout));
+        assert_eq!(
+            target_of("r.json".as_ref()),
+            Ok(Target::File("r.json".into()))
+        );
+        assert!(target_of("".as_ref()).is_err());
     }
 }

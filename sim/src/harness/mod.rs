@@ -17,7 +17,7 @@ use crate::stderr_log::{Level, log};
 #[derive(Debug, clap::Args)]
 pub struct HarnessArgs {
     /// Where to write the JSON report; `-` writes it to stdout.
-    #[arg(long, value_name = "PATH", default_value = "data/retry_report.json", value_parser = parse::target)]
+    #[arg(long, value_name = "PATH", default_value = "data/retry_report.json", value_parser = parse::target())]
     pub output: Target,
 
     /// What to run.

@@ -21,12 +21,12 @@ pub struct HerdArgs {
 
     /// Write every (clients, strategy) mean, with the parameters, as JSON; `-` writes it to
     /// stdout, and the table then goes to stderr.
-    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    #[arg(long, value_name = "PATH", value_parser = parse::target())]
     pub json: Option<Target>,
 
     /// Draw completion time and calls against clients, as SVG; `-` writes it to stdout, and
     /// the table then goes to stderr.
-    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    #[arg(long, value_name = "PATH", value_parser = parse::target())]
     pub svg: Option<Target>,
 
     /// Worker threads; by default, one per core.

@@ -88,11 +88,11 @@ pub struct StormArgs {
 
     /// Write every point's numbers as JSON; `-` writes it to stdout, and the tables then go to
     /// stderr.
-    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    #[arg(long, value_name = "PATH", value_parser = parse::target())]
     pub json: Option<Target>,
 
     /// Draw the charts as SVG; `-` writes it to stdout, and the tables then go to stderr.
-    #[arg(long, value_name = "PATH", value_parser = parse::target)]
+    #[arg(long, value_name = "PATH", value_parser = parse::target())]
     pub svg: Option<Target>,
 
     /// Worker threads; by default, one per core.
