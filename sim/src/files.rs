@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::exit::Exit;
 use crate::output::{
-    AtomicFile, Target, create_each, one_would_be_lost, plain, to_stderr, to_stdout,
+    AtomicFile, Target, create_each, one_would_be_lost, plain, shown, to_stderr, to_stdout,
 };
 
 /// Where one of a study's files goes.
@@ -88,6 +88,6 @@ pub fn open(json: Option<&Target>, svg: Option<&Target>) -> Result<[Option<Study
 fn typed(target: &Target) -> String {
     match target {
         Target::Stdout => "-".into(),
-        Target::File(path) => path.display().to_string(),
+        Target::File(path) => shown(path),
     }
 }

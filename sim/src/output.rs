@@ -27,11 +27,33 @@ pub struct WriteError {
 
 impl std::fmt::Display for WriteError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot write {}: {}", self.path.display(), self.why)
+        write!(f, "cannot write {}: {}", shown(&self.path), self.why)
     }
 }
 
 impl std::error::Error for WriteError {}
+
+/// A path as messages show it: as given when it is UTF-8; else each byte that is not UTF-8 is
+/// written as `\xNN`, rather than as the replacement character, which shows different names
+/// alike.
+pub fn shown(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                out.push_str(&format!("\\x{byte:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
+    }
+}
 
 /// An operating system error in plain words, without its number.
 pub fn plain(error: &io::Error) -> String {
@@ -152,11 +174,11 @@ impl AtomicFile {
             why,
         };
         if let Some(file) = ancestor_that_is_a_file(path) {
-            return Err(fail(format!("{} is a file, not a folder", file.display())));
+            return Err(fail(format!("{} is a file, not a folder", shown(file))));
         }
         let existing = fs::metadata(path);
         if existing.as_ref().is_ok_and(fs::Metadata::is_dir) {
-            return Err(fail(format!("{} is a folder, not a file", path.display())));
+            return Err(fail(format!("{} is a folder, not a file", shown(path))));
         }
         // Checked before anything runs: the rename at the end would only fail then.
         if names_a_folder(path) {
@@ -191,8 +213,8 @@ impl AtomicFile {
                 let points_to = fs::read_link(path).map_err(|e| fail(plain(&e)))?;
                 return Err(fail(format!(
                     "{} is a link to {}, which leads to nothing",
-                    path.display(),
-                    points_to.display()
+                    shown(path),
+                    shown(&points_to)
                 )));
             }
             Err(e) if is_symlink => return Err(fail(plain(&e))),
@@ -213,7 +235,7 @@ impl AtomicFile {
         fs::create_dir_all(parent).map_err(|e| {
             fail(format!(
                 "the folder {} cannot be created: {}",
-                parent.display(),
+                shown(parent),
                 plain(&e)
             ))
         })?;
@@ -233,7 +255,7 @@ impl AtomicFile {
         .map_err(|e| {
             fail(format!(
                 "no new file can be made in {}: {}",
-                parent.display(),
+                shown(parent),
                 plain(&e)
             ))
         })?;
@@ -355,7 +377,7 @@ fn refuse_to_replace(path: &Path, metadata: &fs::Metadata) -> Result<(), String>
             return Err(format!(
                 "{} has {others} other hard {links}, which a new report in its place would \
                  leave holding the old one: remove them or write elsewhere",
-                path.display()
+                shown(path)
             ));
         }
     }
@@ -604,7 +626,7 @@ mod tests {
         assert_eq!(error.path, dir);
         assert_eq!(
             error.why,
-            format!("{} is a folder, not a file", dir.display())
+            format!("{} is a folder, not a file", shown(&dir))
         );
     }
 
@@ -645,8 +667,8 @@ mod tests {
             error.to_string(),
             format!(
                 "cannot write {}: {} is a file, not a folder",
-                path.display(),
-                file.display()
+                shown(&path),
+                shown(&file)
             )
         );
         assert_eq!(fs::read(&file).unwrap(), b"keep");
@@ -678,7 +700,7 @@ mod tests {
             format!(
                 "{} has 1 other hard link, which a new report in its place would leave holding \
                  the old one: remove them or write elsewhere",
-                path.display()
+                shown(&path)
             )
         );
         assert_eq!(fs::read(&path).unwrap(), b"earlier");

@@ -57,11 +57,15 @@ pub fn fold_in_parallel<T, A: Send>(
                 break;
             }
             let result = job(i);
-            if let Ok(mut into) = into.lock() {
-                merge(&mut into, i, result);
-                // Under the lock, so that the counts reach the progress line in order.
-                progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
-            }
+            // A merge that panicked leaves the lock poisoned: no job is worth running after it
+            // (the scope raises the panic again once every thread stops).
+            let Ok(mut into) = into.lock() else {
+                next.store(jobs, Ordering::Relaxed);
+                break;
+            };
+            merge(&mut into, i, result);
+            // Under the lock, so that the counts reach the progress line in order.
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, jobs);
         }
     };
     // No more threads than jobs: a thread without a job would only be started and stopped.
@@ -110,6 +114,27 @@ mod tests {
             assert_eq!(ran, threads.min(50));
         }
         assert_eq!(in_parallel(0, 4, &|i| i, &|_, _| {}), (vec![], 1));
+    }
+
+    #[test]
+    fn a_merge_that_panics_stops_the_jobs_left_and_the_panic_comes_back() {
+        let ran = AtomicUsize::new(0);
+        let folded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            fold_in_parallel(
+                1000,
+                2,
+                &|i| {
+                    ran.fetch_add(1, Ordering::Relaxed);
+                    i
+                },
+                (),
+                &|_, i, _| assert_ne!(i, 5, "a merge that fails"),
+                &|_, _| {},
+            )
+        }));
+        assert!(folded.is_err());
+        // Job 5 and those before it, and at most one more on the other thread.
+        assert!(ran.into_inner() <= 8);
     }
 
     #[test]

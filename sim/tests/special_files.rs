@@ -52,27 +52,38 @@ fn a_device_takes_the_json_and_the_svg_both() {
 }
 
 /// A file name need not be UTF-8: the system's bytes are used as they are, for the report and
-/// for each study's files.
-#[cfg(unix)]
+/// for a study's file, and a message shows each byte that is not UTF-8 as `\xNN`.
+#[cfg(target_os = "linux")]
 #[test]
 fn a_file_name_that_is_not_utf8_is_written_as_given() {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     let dir = workdir();
     let name = |stem: &[u8]| OsStr::from_bytes(&[stem, b"\xff.json"].concat()).to_os_string();
-    let herd: &[&str] = &["herd", "--runs", "1", "--clients", "2", "--json"];
-    for (args, file) in [(&["--output"][..], name(b"report")), (herd, name(b"herd"))] {
-        let status = Command::new(env!("CARGO_BIN_EXE_sim"))
+    let run = |args: &[&str], file: &OsStr| {
+        Command::new(env!("CARGO_BIN_EXE_sim"))
             .args(args)
-            .arg(&file)
+            .arg(file)
             .current_dir(&dir)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
-        assert_eq!(status.code(), Some(0), "{file:?}");
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    let herd: &[&str] = &["herd", "--runs", "1", "--clients", "2", "--json"];
+    for (args, file) in [(&["--output"][..], name(b"report")), (herd, name(b"herd"))] {
+        let out = run(args, &file);
+        assert_eq!(out.status.code(), Some(0), "{file:?}");
         let written: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join(&file)).unwrap()).unwrap();
+            serde_json::from_slice(&fs::read(dir.join(&file)).unwrap()).unwrap();
         assert!(!written.is_null());
     }
+    fs::write(dir.join("plain"), b"").unwrap();
+    let out = run(&["--output"], &name(b"plain/report"));
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot write plain/report\\xFF.json: plain is a file, not a folder"),
+        "{stderr}"
+    );
 }

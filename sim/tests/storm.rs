@@ -483,7 +483,7 @@ fn tables_that_cannot_reach_stdout_exit_3_with_the_files_written() {
 fn four_billion_runs_a_point_start_in_fixed_memory() {
     use std::os::unix::process::ExitStatusExt;
     let dir = common::workdir();
-    let mut child = Command::new("sh")
+    let child = Command::new("sh")
         .args(["-c", "ulimit -v 204800 && exec \"$0\" \"$@\""])
         .arg(env!("CARGO_BIN_EXE_sim"))
         .args(["storm", "--runs", "4000000000", "--threads", "2"])
@@ -493,11 +493,22 @@ fn four_billion_runs_a_point_start_in_fixed_memory() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Whatever the test finds, the study, which would run for years, ends with it.
+    struct Ends(std::process::Child);
+    impl Drop for Ends {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Ends(child);
     // The worker threads start once the sums are made: wait for one beside the main thread and
-    // the one that waits for signals.
-    let status = format!("/proc/{}/status", child.id());
+    // the one that waits for signals (a bound on the wait, not on the study: a machine that
+    // cannot start the thread in a minute fails the test rather than hanging it).
+    let status = format!("/proc/{}/status", child.0.id());
+    let given_up = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        if let Some(ended) = child.try_wait().unwrap() {
+        if let Some(ended) = child.0.try_wait().unwrap() {
             panic!("the study ended before its threads started: {ended:?}");
         }
         let threads = std::fs::read_to_string(&status)
@@ -508,13 +519,17 @@ fn four_billion_runs_a_point_start_in_fixed_memory() {
         if threads.is_some_and(|n| n >= 3) {
             break;
         }
+        assert!(
+            std::time::Instant::now() < given_up,
+            "no worker thread started ({status}: {threads:?} threads)"
+        );
         std::thread::yield_now();
     }
     let sent = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(sent.success());
-    assert_eq!(child.wait().unwrap().signal(), Some(15));
+    assert_eq!(child.0.wait().unwrap().signal(), Some(15));
     assert_eq!(common::files(&dir), Vec::<std::path::PathBuf>::new());
 }

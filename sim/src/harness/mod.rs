@@ -9,7 +9,7 @@ use std::io;
 
 use crate::exit::Exit;
 use crate::harness::scenario::Scenario;
-use crate::output::{AtomicFile, Target, plain, to_stderr, to_stdout_or_say};
+use crate::output::{AtomicFile, Target, plain, shown, to_stderr, to_stdout_or_say};
 use crate::parse;
 use crate::stderr_log::{Level, log};
 
@@ -83,10 +83,7 @@ pub fn run(args: HarnessArgs) -> Exit {
             });
             match written {
                 Ok((totals, on_stdout)) => {
-                    log(
-                        Level::Info,
-                        &format!("Report written to {}", path.display()),
-                    );
+                    log(Level::Info, &format!("Report written to {}", shown(path)));
                     // A path to stdout (`/dev/stdout`) gets the report alone, as `-` does.
                     let summary = format!("{}\n", totals.summary(several));
                     if on_stdout {
