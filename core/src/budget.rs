@@ -86,3 +86,24 @@ impl<T: RetryBudget<E> + ?Sized, E> RetryBudget<E> for &T {
         T::succeeded(self, after_retry)
     }
 }
+
+/// A budget that tasks share through an `Arc`, each retry holding a clone (needs the `std`
+/// feature); a `static` budget, or a reference, needs no `Arc`.
+#[cfg(feature = "std")]
+impl<T: RetryBudget<E> + ?Sized, E> RetryBudget<E> for std::sync::Arc<T> {
+    fn start_call(&self) -> Result<(), E> {
+        T::start_call(self)
+    }
+    fn attempt_failed(&self) {
+        T::attempt_failed(self)
+    }
+    fn try_spend(&self) -> bool {
+        T::try_spend(self)
+    }
+    fn start_retry(&self) -> Result<(), E> {
+        T::start_retry(self)
+    }
+    fn succeeded(&self, after_retry: bool) {
+        T::succeeded(self, after_retry)
+    }
+}

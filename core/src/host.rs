@@ -60,8 +60,9 @@ impl Clock for StdClock {
 
 /// Sleeps on tokio's timer: the async sleeper of a tokio program, for
 /// [`call_future`](crate::Retry::call_future) and [`call_async`](crate::Retry::call_async).
-/// It needs a tokio runtime with time enabled, and the
-/// `tokio` feature.
+/// In a task that `tokio::spawn` runs, use `call_future`: the compiler cannot prove
+/// `call_async`'s future `Send` when its closure captures a reference ("implementation of
+/// `Send` is not general enough"). It needs a tokio runtime with time enabled, and the `tokio` feature.
 #[cfg(feature = "tokio")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TokioSleep;

@@ -32,7 +32,7 @@ use crate::{
 /// the [`stand_in`](crate::stand_in) types. A function given to [`when`](Self::when) or
 /// [`before_sleep`](Self::before_sleep) has a type of its own, which becomes the pointer type
 /// only when the field's type is what decides it: when more settings follow it, cast it,
-/// `.when(is_transient as fn(&MyError) -> bool)`.
+/// `.when(is_transient as fn(&MyError) -> bool)`, or give it last.
 ///
 /// A run needs `&mut` the retry, for its generator. Tasks that retry at once each need their
 /// own: the [`Policy`] is `Copy`, so a client that tasks share keeps the policy and builds a

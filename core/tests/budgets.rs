@@ -1229,3 +1229,61 @@ fn each_strategy_reports_the_settings_it_was_made_with() {
         7
     );
 }
+
+/// A budget held in an `Arc` is the budget itself: every call and answer goes through.
+#[cfg(feature = "std")]
+#[test]
+fn a_budget_in_an_arc_forwards_every_call_and_answer() {
+    use std::sync::{Arc, Mutex};
+
+    /// Records each call, and answers what no default would.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<&'static str>>);
+    impl RetryBudget<u32> for Recorder {
+        fn start_call(&self) -> Result<(), u32> {
+            self.0.lock().unwrap().push("start_call");
+            Err(7)
+        }
+        fn attempt_failed(&self) {
+            self.0.lock().unwrap().push("attempt_failed");
+        }
+        fn try_spend(&self) -> bool {
+            let mut calls = self.0.lock().unwrap();
+            calls.push("try_spend");
+            calls.len().is_multiple_of(2)
+        }
+        fn start_retry(&self) -> Result<(), u32> {
+            self.0.lock().unwrap().push("start_retry");
+            Err(9)
+        }
+        fn succeeded(&self, after_retry: bool) {
+            self.0.lock().unwrap().push(if after_retry {
+                "succeeded after retry"
+            } else {
+                "succeeded"
+            });
+        }
+    }
+
+    let budget = Arc::new(Recorder::default());
+    let held: &dyn RetryBudget<u32> = &Arc::clone(&budget);
+    assert_eq!(held.start_call(), Err(7));
+    held.attempt_failed();
+    assert!(!held.try_spend());
+    assert!(held.try_spend());
+    assert_eq!(held.start_retry(), Err(9));
+    held.succeeded(true);
+    held.succeeded(false);
+    assert_eq!(
+        *budget.0.lock().unwrap(),
+        [
+            "start_call",
+            "attempt_failed",
+            "try_spend",
+            "try_spend",
+            "start_retry",
+            "succeeded after retry",
+            "succeeded"
+        ]
+    );
+}
