@@ -533,3 +533,21 @@ fn four_billion_runs_a_point_start_in_fixed_memory() {
     assert_eq!(child.0.wait().unwrap().signal(), Some(15));
     assert_eq!(common::files(&dir), Vec::<std::path::PathBuf>::new());
 }
+
+/// The runs a study makes are counted before it starts: on a host whose `usize` cannot count
+/// them (a 32-bit one, from about 4 billion), `sim storm` refuses `--runs` rather than make
+/// fewer.
+#[test]
+fn the_runs_of_a_study_are_counted_or_refused() {
+    use sim::storm::study::{COLLAPSE_POINTS, amplification_points, total_runs};
+    assert_eq!(amplification_points(1), 126);
+    assert_eq!(amplification_points(3), 378);
+    assert_eq!(COLLAPSE_POINTS, 12);
+    assert_eq!(total_runs(126, 10), Some(1260));
+    assert_eq!(
+        total_runs(12, u32::MAX),
+        12usize.checked_mul(u32::MAX as usize)
+    );
+    assert_eq!(total_runs(usize::MAX / 2 + 1, 2), None);
+    assert_eq!(total_runs(usize::MAX, 1), Some(usize::MAX));
+}

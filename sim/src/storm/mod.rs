@@ -110,6 +110,23 @@ enum Row<'a> {
 
 /// Runs `sim storm` with `args`.
 pub fn run(args: &StormArgs) -> Exit {
+    let models = args.model.map_or(Model::ALL.to_vec(), |m| vec![m]);
+    // Checked before the files are made, which may create their folders.
+    for &model in &models {
+        let points = match model {
+            Model::Amplification => study::amplification_points(args.clients.0.len()),
+            Model::Collapse => study::COLLAPSE_POINTS,
+        };
+        if study::total_runs(points, args.runs).is_none() {
+            to_stderr(&format!(
+                "error: '--runs': {} runs a point over the {points} points of {model} are more \
+                 than this machine counts ({} in all)\n",
+                args.runs,
+                usize::MAX
+            ));
+            return Exit::Usage;
+        }
+    }
     // The files are checked, and their temporary files made, before anything runs (every flag
     // has been checked as it was read). When one is stdout, the tables go to stderr, so that
     // stdout holds that file alone.
@@ -127,7 +144,6 @@ pub fn run(args: &StormArgs) -> Exit {
         seed: args.seed,
         threads,
     };
-    let models = args.model.map_or(Model::ALL.to_vec(), |m| vec![m]);
     let (mut amplification, mut collapse) = (Vec::new(), Vec::new());
     // A stdout that cannot take a table (a closed pipe, a full disk) is reported once, takes no
     // more tables, and the files are written all the same.

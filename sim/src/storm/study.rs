@@ -19,6 +19,23 @@ pub struct Runs {
     pub threads: usize,
 }
 
+/// The points of the amplification study with `clients` client counts: every failure rate and
+/// strategy for each.
+pub fn amplification_points(clients: usize) -> usize {
+    clients
+        .saturating_mul(FAILURE_RATES.len())
+        .saturating_mul(amplification::Strategy::ALL.len())
+}
+
+/// The points of the collapse study: every load shape and strategy.
+pub const COLLAPSE_POINTS: usize = LoadShape::ALL.len() * collapse::Strategy::ALL.len();
+
+/// The runs of a study of `points` points of `runs` runs each, or `None` when they are more than
+/// a `usize` counts (on a 32-bit host, from about 4 billion).
+pub fn total_runs(points: usize, runs: u32) -> Option<usize> {
+    points.checked_mul(usize::try_from(runs.max(1)).ok()?)
+}
+
 /// One point of the amplification study: a (clients, failure rate, strategy) over its runs.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AmplificationRow {
@@ -70,7 +87,7 @@ pub fn amplification(
     // Each run's totals are added to its point's as it finishes: integer sums, the same in any
     // order, in memory that does not grow with the runs.
     let (sums, threads) = fold_in_parallel(
-        points.len() * per_point,
+        total_runs(points.len(), runs.runs).unwrap_or(usize::MAX),
         runs.threads,
         &job,
         vec![amplification::Totals::default(); points.len()],
@@ -158,7 +175,7 @@ pub fn collapse_with(
         }
     };
     let (sums, threads) = fold_in_parallel(
-        points.len() * per_point,
+        total_runs(points.len(), runs.runs).unwrap_or(usize::MAX),
         runs.threads,
         &job,
         vec![Vec::new(); points.len()],
