@@ -78,7 +78,8 @@ pub fn run(args: &HerdArgs) -> Exit {
         stderr_log::Level::Info,
         &format!(
             "herd: {} simulations ({cells} cells x {} runs) in {:.2} s on {threads} threads",
-            cells * sweep.params.runs as usize,
+            // As a `u64`: on a 32-bit host the product may pass a `usize`.
+            cells as u64 * u64::from(sweep.params.runs),
             sweep.params.runs,
             started.elapsed().as_secs_f64()
         ),
