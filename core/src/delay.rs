@@ -25,7 +25,8 @@ impl<T: Delay + ?Sized> Delay for &mut T {
     }
 }
 
-/// Adapts any embedded-hal 1.0 [`DelayNs`](embedded_hal::delay::DelayNs) into a [`Delay`].
+/// Adapts any embedded-hal 1.0 [`DelayNs`](embedded_hal::delay::DelayNs) into a [`Delay`]:
+/// each sleep is one call of the HAL's `delay_ms` (whose default calls `delay_ns` in steps).
 ///
 /// A newtype rather than a blanket implementation, so that a type can implement both traits
 /// without conflict and enabling features never changes which implementation applies.

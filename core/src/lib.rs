@@ -59,8 +59,10 @@
 //! # A supervisor that reconnects forever
 //!
 //! Firmware's most common retry: keep a link (Wi-Fi, MQTT, a modem) up for ever, backing off
-//! while it is down, and start the schedule again once it has come back and stayed up a while,
-//! so that a link that drops at once keeps backing off instead of hammering.
+//! while it is down, and start the schedule again once it has come back and stayed up a while.
+//! A connection that drops before then counts as a failed attempt, like a refused one, so that
+//! a link that accepts and drops at once (a flapping access point) is backed off from too,
+//! rather than reconnected to at once, for ever.
 //!
 //! ```
 //! use embedded_retry::{Delay, Jitter, MockClock, Policy, Retry, Step};
@@ -73,36 +75,42 @@
 //!     .build_or_panic();
 //! const STABLE_MS: u64 = 1_000; // up this long, and the next outage starts from 100 ms again
 //!
-//! // A link that refuses twice, stays up 5 s, drops, refuses three times, stays up 0.5 s,
-//! // drops, and refuses once more.
-//! let mut connects = [false, false, true, false, false, false, true, false, true].into_iter();
-//! let mut uptimes = [5_000u64, 500, 60_000].into_iter();
+//! // A link that refuses twice, stays up 5 s, drops, refuses once, accepts and drops at once
+//! // twice, refuses once more, and then stays up.
+//! let mut connects = [false, false, true, false, true, true, false, true].into_iter();
+//! let mut uptimes = [5_000u64, 10, 10, 60_000].into_iter();
 //!
 //! let clock = MockClock::<16>::new();
 //! let mut retry = Retry::without_jitter(RECONNECT).unwrap();
 //! let mut run = retry.start();
 //! let mut sessions = 0;
 //! while let Some(up) = connects.next() {
-//!     if up {
-//!         retry.succeeded(&mut run);
+//!     let error = if up {
 //!         sessions += 1;
 //!         let uptime = uptimes.next().unwrap();
 //!         clock.advance(uptime); // serve until the link drops
 //!         if uptime >= STABLE_MS {
+//!             // Up long enough (firmware would say so while still up, from a timer): a
+//!             // success, and the next outage starts the schedule again.
+//!             retry.succeeded(&mut run);
 //!             retry.reset(&mut run);
+//!             continue; // reconnect at once
 //!         }
+//!         "dropped"
 //!     } else {
-//!         match retry.failed(&mut run, "refused") {
-//!             Step::Sleep(ms) => (&clock).delay_ms(ms),
-//!             // Only a rule this retry has not got ends a run that retries forever (a
-//!             // predicate that refuses, a deadline, a budget). No panic: firmware would raise
-//!             // an alarm, or start a new run.
-//!             Step::Stop { .. } => break,
-//!         }
+//!         "refused"
+//!     };
+//!     match retry.failed(&mut run, error) {
+//!         Step::Sleep(ms) => (&clock).delay_ms(ms),
+//!         // Only a rule this retry has not got ends a run that retries forever (a predicate
+//!         // that refuses, a deadline, a budget). No panic: firmware would raise an alarm, or
+//!         // start a new run.
+//!         Step::Stop { .. } => break,
 //!     }
 //! }
-//! assert_eq!(sessions, 3);
-//! // 100, 200; reset after 5 s up: 100, 200, 400; no reset after 0.5 s: 800 goes on growing.
+//! assert_eq!(sessions, 4);
+//! // 100, 200; reset after 5 s up: 100, then 200 and 400 after each flap, 800 after the last
+//! // refusal.
 //! assert!(clock.sleeps().eq([100, 200, 100, 200, 400, 800]));
 //! ```
 //!

@@ -111,8 +111,10 @@ impl<R: Rng, const N: usize> Retry<R, N> {
     ///
     /// `rng` is taken by value; pass a `&mut` reference to keep it. Like
     /// [`without_jitter`](Retry::without_jitter), it is a `const fn`, so a retry with no other
-    /// setting can be a `const` or a `static`; the settings that take a closure or a clock are
-    /// made at run time.
+    /// setting can be a `const` or a `static` when its generator can be made in a `const` too
+    /// (most seed at run time, as `XorShiftRng::seed_from_u64` does: then keep an
+    /// `Option<Retry<..>>` in the `static`, filled at boot); the settings that take a closure
+    /// or a clock are made at run time.
     pub const fn new(policy: Policy<N>, rng: R) -> Self {
         Retry {
             policy,

@@ -243,8 +243,9 @@ struct Outage {
 /// session starts at the base delay and doubles up to the cap, and one that follows a flap
 /// carries on where the schedule was. Also required: at least two sessions, at least two
 /// outages that restarted from the base delay after a session, one outage that reached the cap
-/// and stayed there, a sleep after every failed connect, none after the last session, and the
-/// closing tally. Returns the delays, outage by outage, for the summary.
+/// and stayed there, a sleep after every failed connect and after every drop of a session that
+/// was not yet stable (at least one such flap), none after the last session, and the closing
+/// tally. Returns the delays, outage by outage, for the summary.
 pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
     let messages: Vec<&str> = lines.iter().map(|l| without_level(l)).collect();
     let schedule = messages
@@ -271,7 +272,10 @@ pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
         slept: Vec::new(),
     };
     let mut retries = 0u32;
-    let (mut sessions, mut failed, mut resets) = (0u32, 0usize, 0usize);
+    let (mut sessions, mut failed, mut drops, mut resets) = (0u32, 0usize, 0usize, 0usize);
+    // Whether the session up now has logged its schedule reset: a drop before it is a failed
+    // attempt, which sleeps as a refused connect does.
+    let mut stable = false;
     for message in &messages {
         if let Some(rest) = message.strip_prefix("sleeping ") {
             let ms: u32 = number(rest.split_whitespace().next().unwrap_or(""))?;
@@ -279,8 +283,13 @@ pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
             current.slept.push(ms);
         } else if message.starts_with("connect ") && message.contains(" failed") {
             failed += 1;
+        } else if message.starts_with("session ") && message.contains(" dropped after ") {
+            if !stable {
+                drops += 1;
+            }
         } else if message.starts_with("session ") && message.contains(" up on attempt ") {
             sessions += 1;
+            stable = false;
             current.before_session = Some(sessions);
             outages.push(std::mem::replace(
                 &mut current,
@@ -292,6 +301,7 @@ pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
             ));
         } else if message.starts_with("session ") && message.ends_with(": schedule reset") {
             resets += 1;
+            stable = true;
             retries = 0;
             current.retries_before = 0;
         }
@@ -337,9 +347,10 @@ pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
         ));
     }
     let slept = outages.iter().map(|o| o.slept.len()).sum::<usize>();
-    if slept != failed {
+    if slept != failed + drops {
         return Err(format!(
-            "{failed} failed connects but {slept} sleeps: a retry forever sleeps after each"
+            "{failed} failed connects and {drops} drops before a session was stable, but {slept} \
+             sleeps: a retry forever sleeps after each"
         ));
     }
     if sessions < 2 {
@@ -368,8 +379,13 @@ pub fn check_reconnect(lines: &[String]) -> Result<String, String> {
             "no outage reached the cap of {cap} ms and stayed there for a second retry"
         ));
     }
-    let tally =
-        format!("supervisor done: {sessions} sessions, {failed} failed connects, {resets} resets");
+    if drops == 0 {
+        return Err("no session dropped before it was stable: the run shows no flap".into());
+    }
+    let tally = format!(
+        "supervisor done: {sessions} sessions, {failed} failed connects, {drops} early drops, \
+         {resets} resets"
+    );
     if !messages.contains(&tally.as_str()) {
         return Err(format!("it never logged '{tally}'"));
     }
@@ -721,29 +737,32 @@ INFO  sleeping 20 ms before the next attempt
 INFO  session 2 up on attempt 3, 30 ms slept since the schedule started
 INFO  session 2 message 1
 INFO  session 2 dropped after 1 message
-INFO  connect 4 failed: Refused
 INFO  sleeping 40 ms before the next attempt
+INFO  session 3 up on attempt 4, 70 ms slept since the schedule started
+INFO  session 3 message 1
+INFO  session 3 dropped after 1 message
+INFO  sleeping 80 ms before the next attempt
 INFO  connect 5 failed: Refused
 INFO  sleeping 80 ms before the next attempt
-INFO  session 3 up on attempt 6, 150 ms slept since the schedule started
-INFO  session 3 message 1
-INFO  session 3 message 2
-INFO  session 3 message 3
-INFO  session 3 stable after 3 messages: schedule reset
-INFO  session 3 dropped after 3 messages
+INFO  session 4 up on attempt 6, 230 ms slept since the schedule started
+INFO  session 4 message 1
+INFO  session 4 message 2
+INFO  session 4 message 3
+INFO  session 4 stable after 3 messages: schedule reset
+INFO  session 4 dropped after 3 messages
 INFO  connect 1 failed: Refused
 INFO  sleeping 10 ms before the next attempt
 INFO  connect 2 failed: Refused
 INFO  sleeping 20 ms before the next attempt
 INFO  connect 3 failed: Refused
 INFO  sleeping 40 ms before the next attempt
-INFO  session 4 up on attempt 4, 70 ms slept since the schedule started
-INFO  session 4 message 1
-INFO  session 4 message 2
-INFO  session 4 message 3
-INFO  session 4 stable after 3 messages: schedule reset
-INFO  session 4 dropped after 3 messages
-supervisor done: 4 sessions, 13 failed connects, 3 resets";
+INFO  session 5 up on attempt 4, 70 ms slept since the schedule started
+INFO  session 5 message 1
+INFO  session 5 message 2
+INFO  session 5 message 3
+INFO  session 5 stable after 3 messages: schedule reset
+INFO  session 5 dropped after 3 messages
+supervisor done: 5 sessions, 12 failed connects, 2 early drops, 3 resets";
 
     fn check(log: &str) -> Result<String, String> {
         check_reconnect(&log.lines().map(str::to_string).collect::<Vec<_>>())
@@ -771,7 +790,7 @@ supervisor done: 4 sessions, 13 failed connects, 3 resets";
         assert_eq!(
             check(LOG).unwrap(),
             "[10, 20, 40, 80, 80, 80] ms from the start, [10, 20] ms restarted, \
-             [40, 80] ms carried on, [10, 20, 40] ms restarted"
+             [40] ms carried on, [80, 80] ms carried on, [10, 20, 40] ms restarted"
         );
     }
 
@@ -809,8 +828,25 @@ supervisor done: 4 sessions, 13 failed connects, 3 resets";
         let error = check(&edited(LOG, 2, "sleeping 40 ms", "sleeping 10 ms")).unwrap_err();
         assert_eq!(
             error,
-            "before session 3 it slept [10, 80] ms, expected [40, 80] ms: session 2 logged no \
-             schedule reset, so the schedule carries on from retry 3"
+            "before session 3 it slept [10] ms, expected [40] ms: session 2 logged no schedule \
+             reset, so the schedule carries on from retry 3"
+        );
+    }
+
+    #[test]
+    fn a_flap_reconnected_at_once_fails() {
+        // A supervisor that reconnects at once after a drop, as if each connect were a success:
+        // no sleep after the second flap, which was accepted at the first connect.
+        let log = LOG.replacen(
+            "session 3 dropped after 1 message\nINFO  sleeping 80 ms before the next attempt\n",
+            "session 3 dropped after 1 message\n",
+            1,
+        );
+        assert_ne!(log, LOG);
+        assert_eq!(
+            check(&log).unwrap_err(),
+            "12 failed connects and 2 drops before a session was stable, but 13 sleeps: a retry \
+             forever sleeps after each"
         );
     }
 
@@ -818,11 +854,11 @@ supervisor done: 4 sessions, 13 failed connects, 3 resets";
     fn a_missing_sleep_a_missing_session_or_a_missing_tally_fails() {
         let no_sleep = LOG.replacen("INFO  sleeping 80 ms before the next attempt\n", "", 1);
         assert!(
-            check(&no_sleep)
-                .unwrap_err()
-                .contains("13 failed connects but 12 sleeps")
+            check(&no_sleep).unwrap_err().contains(
+                "12 failed connects and 2 drops before a session was stable, but 13 sleeps"
+            )
         );
-        let no_tally = LOG.replace("13 failed connects", "12 failed connects");
+        let no_tally = LOG.replace("12 failed connects", "11 failed connects");
         assert!(check(&no_tally).unwrap_err().contains("never logged"));
         let one_session: String = LOG.lines().take(20).collect::<Vec<_>>().join("\n");
         assert!(
