@@ -53,7 +53,10 @@ impl<E, const N: usize> Run<E, N> {
 
     /// Ends the run with `result` for `stop`: the value and [`StopReason::Succeeded`] after
     /// [`Retry::succeeded`](crate::Retry::succeeded), or the error and reason of
-    /// [`Step::Stop`].
+    /// [`Step::Stop`]. The pair is the caller's word and is not checked. The log holds every
+    /// answer [`Retry::failed`](crate::Retry::failed) gave, a [`Step::Sleep`] as slept: an event
+    /// loop is trusted to sleep what it is told, so one that abandons a run during a sleep (a
+    /// shutdown) leaves that sleep in the log.
     pub fn finish<T>(self, result: Result<T, E>, stop: StopReason) -> Outcome<T, E, N> {
         Outcome::new(result, stop, self.log)
     }
