@@ -460,6 +460,66 @@ impl<E> AttemptOutcome<E> {
     }
 }
 
+/// One line for a log's reader, as `failed: busy, slept 200 ms (hinted 150 ms)` or
+/// `failed, stopped: attempts_exhausted`. The error that ended a run is the [`Outcome`]'s, not
+/// the record's, so a stopped record names only the [`StopReason`].
+///
+/// ```
+/// use embedded_retry::AttemptOutcome;
+///
+/// let retried = AttemptOutcome::Retried { error: "busy", slept_ms: 200, hint_ms: Some(150) };
+/// assert_eq!(retried.to_string(), "failed: busy, slept 200 ms (hinted 150 ms)");
+/// ```
+impl<E: core::fmt::Display> core::fmt::Display for AttemptOutcome<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (slept_ms, hint_ms) = match self {
+            AttemptOutcome::Retried {
+                error,
+                slept_ms,
+                hint_ms,
+            } => {
+                write!(f, "failed: {error}, ")?;
+                (slept_ms, hint_ms)
+            }
+            AttemptOutcome::TimedOut { slept_ms, hint_ms } => {
+                f.write_str("timed out, ")?;
+                (slept_ms, hint_ms)
+            }
+            AttemptOutcome::Succeeded => return f.write_str("succeeded"),
+            AttemptOutcome::Stopped { reason } => return write!(f, "failed, stopped: {reason}"),
+        };
+        write!(f, "slept {slept_ms} ms")?;
+        match hint_ms {
+            Some(hint_ms) => write!(f, " (hinted {hint_ms} ms)"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The record with its number, as `attempt 3 failed: busy, slept 200 ms`: a log prints one line
+/// a record.
+///
+/// ```
+/// use embedded_retry::{Jitter, MockClock, Policy, Retry};
+///
+/// const POLICY: Policy<4> = Policy::builder().max_attempts(3).base_delay_ms(100)
+///     .jitter(Jitter::None).build_or_panic();
+///
+/// let clock = MockClock::<0>::new();
+/// let outcome = Retry::without_jitter(POLICY).unwrap().call(&clock, || Err::<(), _>("busy"));
+/// let lines: Vec<String> = outcome.log().iter().map(|a| a.to_string()).collect();
+/// assert_eq!(lines, [
+///     "attempt 1 failed: busy, slept 100 ms",
+///     "attempt 2 failed: busy, slept 200 ms",
+///     "attempt 3 failed, stopped: attempts_exhausted",
+/// ]);
+/// ```
+impl<E: core::fmt::Display> core::fmt::Display for Attempt<'_, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "attempt {} {}", self.number, self.outcome)
+    }
+}
+
 /// The result of a run: the value or the error that ended it, why it stopped, and the
 /// [`AttemptLog`], which is kept on failure as well as on success.
 ///
@@ -672,6 +732,35 @@ mod tests {
             log.attempts = attempts;
             log
         }
+    }
+
+    #[test]
+    fn display_reads_each_kind_of_record_as_one_line() {
+        extern crate std;
+        use std::string::{String, ToString};
+        use std::vec::Vec;
+        let timed_out = AttemptOutcome::<u8>::TimedOut {
+            slept_ms: 40,
+            hint_ms: None,
+        };
+        assert_eq!(timed_out.to_string(), "timed out, slept 40 ms");
+        let hinted = AttemptOutcome::<u8>::TimedOut {
+            slept_ms: 40,
+            hint_ms: Some(0),
+        };
+        assert_eq!(hinted.to_string(), "timed out, slept 40 ms (hinted 0 ms)");
+        let mut log = AttemptLog::<u8, 4>::new();
+        log.record(retried(3));
+        log.record(AttemptOutcome::Succeeded);
+        let lines: Vec<String> = log.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            lines,
+            ["attempt 1 failed: 1, slept 3 ms", "attempt 2 succeeded"]
+        );
+        let stopped = AttemptOutcome::<u8>::Stopped {
+            reason: StopReason::DeadlineExceeded,
+        };
+        assert_eq!(stopped.to_string(), "failed, stopped: deadline_exceeded");
     }
 
     #[test]
