@@ -524,7 +524,8 @@ impl<E: core::fmt::Display> core::fmt::Display for Attempt<'_, E> {
 /// [`AttemptLog`], which is kept on failure as well as on success.
 ///
 /// [`into_result`](Self::into_result) (or `Result::from`) gives the operation's own
-/// `Result<T, E>`, so `retry.call(&mut delay, op).into_result()?` reads as a plain call.
+/// `Result<T, E>`, so `retry.call(&mut delay, op).into_result()?` reads as a plain call;
+/// [`into_parts`](Self::into_parts) keeps the stop reason and the log as well.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Outcome<T, E, const N: usize = 0> {
@@ -580,9 +581,10 @@ impl<T, E, const N: usize> Outcome<T, E, N> {
         self.result
     }
 
-    /// The operation's result and the log, by value.
-    pub fn into_parts(self) -> (Result<T, E>, AttemptLog<E, N>) {
-        (self.result, self.log)
+    /// The operation's result, why the run stopped, and the log, by value: what a caller keeps
+    /// to report a failure with its reason, or to store the log past the run.
+    pub fn into_parts(self) -> (Result<T, E>, StopReason, AttemptLog<E, N>) {
+        (self.result, self.stop, self.log)
     }
 }
 

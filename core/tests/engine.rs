@@ -143,12 +143,15 @@ fn a_non_retryable_error_on_the_last_attempt_is_reported_as_such() {
 #[test]
 fn the_parts_come_back_by_value() {
     let (outcome, _) = run(5, 1, None);
-    let (result, log) = outcome.into_parts();
-    assert_eq!(result, Ok(2));
+    let (result, reason, log) = outcome.into_parts();
+    assert_eq!((result, reason), (Ok(2), StopReason::Succeeded));
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].error(), Some(&Fault::Connection(1)));
     let (outcome, _) = run(2, 5, None);
-    assert_eq!(outcome.into_parts().0, Err(Fault::Connection(2)));
+    let (result, reason, log) = outcome.into_parts();
+    assert_eq!(result, Err(Fault::Connection(2)));
+    assert_eq!(reason, StopReason::AttemptsExhausted);
+    assert_eq!(log.total_attempts(), 2);
 }
 
 #[test]
