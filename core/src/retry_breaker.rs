@@ -13,8 +13,13 @@ use crate::counter::{Counter, add_one};
 /// While a peer fails now and then, every failure is retried; once it fails more than that,
 /// retries stop (so they add at most about a tenth to the load), and they come back as
 /// successful calls bring the ratio down. This is the retry breaker of Marc Brooker's "Fixing
-/// retries with token buckets and circuit breakers" (2022). The counts run from when the breaker
-/// was made, and saturate at `u32::MAX`.
+/// retries with token buckets and circuit breakers" (2022).
+///
+/// By default the counts run from when the breaker was made (halved, keeping the ratio, when the
+/// calls reach `u32::MAX`). A device that runs for months would then answer an outage by the
+/// health of its whole life: after a million good calls, some hundred thousand would fail before
+/// retries stopped. Give it a [`window`](RetryBreaker::window) of calls, and the ratio is that of
+/// the recent calls: both counts are halved each time the calls reach it.
 ///
 /// The counts start at zero, so a new breaker refuses the retry of the first call that fails
 /// (one failure in one call is 100 %), and a device that makes a few calls after it starts may
@@ -64,6 +69,8 @@ use crate::counter::{Counter, add_one};
 #[derive(Debug)]
 pub struct RetryBreaker<S = Cell<u32>> {
     max_failure_ratio: u32,
+    /// The calls at which both counts are halved.
+    window: u32,
     calls: S,
     failures: S,
 }
@@ -81,6 +88,7 @@ impl RetryBreaker {
     pub const fn new(max_failure_ratio: u32) -> Self {
         RetryBreaker {
             max_failure_ratio,
+            window: u32::MAX,
             calls: Cell::new(0),
             failures: Cell::new(0),
         }
@@ -101,6 +109,7 @@ impl SharedRetryBreaker {
         use core::sync::atomic::AtomicU32;
         RetryBreaker {
             max_failure_ratio,
+            window: u32::MAX,
             calls: AtomicU32::new(0),
             failures: AtomicU32::new(0),
         }
@@ -112,12 +121,53 @@ impl<S> RetryBreaker<S> {
     pub const fn max_failure_ratio(&self) -> u32 {
         self.max_failure_ratio
     }
+
+    /// The same breaker judging by its recent calls: each time the calls started reach `calls`,
+    /// both counts are halved, so the ratio weighs the last `calls / 2` to `calls` calls, older
+    /// ones at half weight or less. A window below 2 is taken as 2.
+    ///
+    /// ```
+    /// use embedded_retry::RetryBreaker;
+    ///
+    /// // A long healthy life, then every call fails.
+    /// let breaker = RetryBreaker::default().window(100);
+    /// for _ in 0..1_000_000 {
+    ///     breaker.start_call();
+    /// }
+    /// let mut failed_calls = 0;
+    /// while breaker.try_spend() {
+    ///     breaker.start_call();
+    ///     breaker.attempt_failed();
+    ///     failed_calls += 1;
+    /// }
+    /// // Retries stop after a handful of failed calls, not a hundred thousand.
+    /// assert_eq!(failed_calls, 6);
+    /// assert_eq!(breaker.window_calls(), 100);
+    /// ```
+    pub const fn window(mut self, calls: u32) -> Self {
+        self.window = if calls < 2 { 2 } else { calls };
+        self
+    }
+
+    /// The calls at which both counts are halved: `u32::MAX` unless a
+    /// [`window`](Self::window) was given.
+    pub const fn window_calls(&self) -> u32 {
+        self.window
+    }
 }
 
 impl<S: Counter> RetryBreaker<S> {
-    /// A call starts: one more call.
+    /// A call starts: one more call, and both counts halved if the calls reach the window.
     pub fn start_call(&self) {
-        add_one(&self.calls);
+        let mut halved = false;
+        self.calls.update(|n| {
+            let n = n.saturating_add(1);
+            halved = n >= self.window;
+            Some(if halved { n / 2 } else { n })
+        });
+        if halved {
+            self.failures.update(|n| Some(n / 2));
+        }
     }
 
     /// An attempt failed: one more failure.
@@ -158,4 +208,35 @@ impl<S: Counter, E> RetryBudget<E> for RetryBreaker<S> {
         RetryBreaker::try_spend(self)
     }
     fn succeeded(&self, _after_retry: bool) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_a_window_the_counts_are_halved_at_their_limit_keeping_the_ratio() {
+        let breaker = RetryBreaker::new(RetryBreaker::DEFAULT_RATIO);
+        breaker.calls.set(u32::MAX - 1);
+        breaker.failures.set(1_000);
+        breaker.start_call();
+        assert_eq!((breaker.calls(), breaker.failures()), (u32::MAX / 2, 500));
+        breaker.start_call();
+        assert_eq!(breaker.calls(), u32::MAX / 2 + 1);
+    }
+
+    #[test]
+    fn a_window_below_two_is_two() {
+        let breaker = RetryBreaker::default().window(0);
+        assert_eq!(breaker.window_calls(), 2);
+        breaker.start_call();
+        breaker.attempt_failed();
+        breaker.attempt_failed();
+        // The second call reaches the window: 2 calls and 2 failures become 1 and 1.
+        breaker.start_call();
+        assert_eq!((breaker.calls(), breaker.failures()), (1, 1));
+        assert_eq!(RetryBreaker::default().window(1).window_calls(), 2);
+        assert_eq!(RetryBreaker::default().window(3).window_calls(), 3);
+        assert_eq!(RetryBreaker::default().window_calls(), u32::MAX);
+    }
 }

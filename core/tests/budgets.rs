@@ -181,6 +181,8 @@ impl Model for AdaptiveModel {
 /// The retry breaker: a ratio of counts, as a real number.
 struct BreakerModel {
     max_ratio: f64,
+    /// The calls at which both counts are halved.
+    window: u64,
     calls: u64,
     failures: u64,
 }
@@ -188,6 +190,10 @@ struct BreakerModel {
 impl Model for BreakerModel {
     fn start_call(&mut self, _: u64) -> bool {
         self.calls += 1;
+        if self.calls >= self.window {
+            self.calls /= 2;
+            self.failures /= 2;
+        }
         true
     }
     fn attempt_failed(&mut self, _: u64) {
@@ -485,13 +491,24 @@ proptest! {
     }
 
     #[test]
-    fn the_retry_breaker_keeps_its_rules(ratio in breaker_ratio(), events in events()) {
+    fn the_retry_breaker_keeps_its_rules(
+        ratio in breaker_ratio(),
+        window in prop::option::of(0u32..=12),
+        events in events(),
+    ) {
         let clock = MockClock::new();
-        let model = || BreakerModel { max_ratio: f64::from(ratio) / 1000.0, calls: 0, failures: 0 };
-        let local = RetryBreaker::new(ratio);
+        let model = || BreakerModel {
+            max_ratio: f64::from(ratio) / 1000.0,
+            // A window below 2 is taken as 2; none halves at `u32::MAX`, which no test reaches.
+            window: window.map_or(u64::from(u32::MAX), |w| u64::from(w.max(2))),
+            calls: 0,
+            failures: 0,
+        };
+        let windowed = |calls: Option<u32>| calls.unwrap_or(u32::MAX);
+        let local = RetryBreaker::new(ratio).window(windowed(window));
         let counts = |calls: u32, failures: u32| i64::from(calls) * 1_000_000 + i64::from(failures);
         replay(&local, || counts(local.calls(), local.failures()), &mut model(), &clock, &events)?;
-        let shared = RetryBreaker::new_shared(ratio);
+        let shared = RetryBreaker::new_shared(ratio).window(windowed(window));
         replay(&shared, || counts(shared.calls(), shared.failures()), &mut model(), &clock, &events)?;
     }
 
@@ -667,10 +684,18 @@ proptest! {
 
     #[test]
     fn the_engine_asks_the_retry_breaker_as_documented(
-        ratio in breaker_ratio(), max_attempts in 1u32..=6, scripts in scripts(),
+        ratio in breaker_ratio(),
+        window in prop_oneof![Just(u32::MAX), 2u32..=8],
+        max_attempts in 1u32..=6, scripts in scripts(),
     ) {
-        let model = BreakerModel { max_ratio: f64::from(ratio) / 1000.0, calls: 0, failures: 0 };
-        engine_keeps_the_rules(|_| RetryBreaker::new(ratio), model, max_attempts, &scripts, &clocks())?;
+        let model = BreakerModel {
+            max_ratio: f64::from(ratio) / 1000.0,
+            window: u64::from(window),
+            calls: 0,
+            failures: 0,
+        };
+        let breaker = |_| RetryBreaker::new(ratio).window(window);
+        engine_keeps_the_rules(breaker, model, max_attempts, &scripts, &clocks())?;
     }
 
     #[test]
