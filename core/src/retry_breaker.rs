@@ -145,7 +145,7 @@ impl<S> RetryBreaker<S> {
     /// assert_eq!(breaker.window_calls(), 100);
     /// ```
     pub const fn window(mut self, calls: u32) -> Self {
-        self.window = if calls < 2 { 2 } else { calls };
+        self.window = if calls > 1 { calls } else { 2 };
         self
     }
 
