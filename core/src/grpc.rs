@@ -29,6 +29,12 @@ pub struct ThrottleRates {
 /// for every ten successes), retries stop once it is half empty, and they resume as successes
 /// refill it.
 ///
+/// One difference from gRPC's own clients: they take a token only for a failure whose status is
+/// retryable, where the engine tells every budget of every failed attempt, before the predicate
+/// decides, so an error the predicate refuses (a `NOT_FOUND`) drains the throttle too. A caller
+/// that must match gRPC exactly keeps such errors out of the operation's `Err` (as an `Ok` of
+/// its own, say).
+///
 /// Counts are kept in thousandths of a token, so the arithmetic is integer and exact.
 /// `GrpcThrottle` (made by [`new`](GrpcThrottle::new)) keeps them in a `Cell` for one thread;
 /// [`SharedGrpcThrottle`] (made by [`new_shared`](GrpcThrottle::new_shared)) in an
