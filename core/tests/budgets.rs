@@ -504,11 +504,11 @@ proptest! {
             calls: 0,
             failures: 0,
         };
-        let windowed = |calls: Option<u32>| calls.unwrap_or(u32::MAX);
-        let local = RetryBreaker::new(ratio).window(windowed(window));
+        let window = window.unwrap_or(u32::MAX);
+        let local = RetryBreaker::new(ratio).window(window);
         let counts = |calls: u32, failures: u32| i64::from(calls) * 1_000_000 + i64::from(failures);
         replay(&local, || counts(local.calls(), local.failures()), &mut model(), &clock, &events)?;
-        let shared = RetryBreaker::new_shared(ratio).window(windowed(window));
+        let shared = RetryBreaker::new_shared(ratio).window(window);
         replay(&shared, || counts(shared.calls(), shared.failures()), &mut model(), &clock, &events)?;
     }
 
