@@ -27,9 +27,12 @@
 /// 1. [`start_call`](Self::start_call), once, before the first attempt. An `Err` ends the call
 ///    there, with no attempt made, the error handed back and
 ///    [`StopReason::CircuitOpen`](crate::StopReason::CircuitOpen); nothing else is called.
-/// 2. After every failed attempt, the first and every retry (a timed-out one too):
-///    [`attempt_failed`](Self::attempt_failed); then, if the predicate and every other stop rule
-///    (attempts, delay budget, deadline) allow a retry, [`try_spend`](Self::try_spend). A
+/// 2. After every failed attempt, the first and every retry (a timed-out one too), once the
+///    predicate has judged its error: [`attempt_not_retryable`](Self::attempt_not_retryable)
+///    if it refuses it (the run ends with
+///    [`StopReason::NotRetryable`](crate::StopReason::NotRetryable)); else
+///    [`attempt_failed`](Self::attempt_failed), then, if every other stop rule (attempts, hint
+///    above the cap, delay budget, deadline) allows a retry, [`try_spend`](Self::try_spend). A
 ///    `false` ends the run with
 ///    [`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted).
 /// 3. After the sleep, before the retry: [`start_retry`](Self::start_retry). An `Err` ends the
@@ -49,8 +52,15 @@ pub trait RetryBudget<E> {
     fn start_call(&self) -> Result<(), E> {
         Ok(())
     }
-    /// An attempt failed, the first of a call or a retry.
+    /// An attempt failed with an error the predicate retries (whether or not a retry follows),
+    /// the first of a call or a retry: the failures a budget counts.
     fn attempt_failed(&self) {}
+    /// An attempt failed with an error the predicate does not retry
+    /// ([`Decision::Stop`](crate::Decision::Stop)): not a failure a budget counts, as gRPC's
+    /// throttling counts only retryable statuses, so that a malformed request or a missing
+    /// resource is not taken for a failing peer. Nothing by default; a circuit breaker takes
+    /// it as the peer's answer.
+    fn attempt_not_retryable(&self) {}
     /// Permission for one retry, asked only when every other rule allows it: `true` (and the
     /// retry paid for, if it costs anything) or `false` (and nothing paid).
     fn try_spend(&self) -> bool;
@@ -76,6 +86,9 @@ impl<T: RetryBudget<E> + ?Sized, E> RetryBudget<E> for &T {
     fn attempt_failed(&self) {
         T::attempt_failed(self)
     }
+    fn attempt_not_retryable(&self) {
+        T::attempt_not_retryable(self)
+    }
     fn try_spend(&self) -> bool {
         T::try_spend(self)
     }
@@ -96,6 +109,9 @@ impl<T: RetryBudget<E> + ?Sized, E> RetryBudget<E> for std::sync::Arc<T> {
     }
     fn attempt_failed(&self) {
         T::attempt_failed(self)
+    }
+    fn attempt_not_retryable(&self) {
+        T::attempt_not_retryable(self)
     }
     fn try_spend(&self) -> bool {
         T::try_spend(self)

@@ -136,15 +136,18 @@ const CLOSED: State = State::Closed {
 ///   [`consecutive_failures`](CircuitSettings::consecutive_failures) failed attempts in a row,
 ///   or once the failed attempts reach [`failure_ratio`](CircuitSettings::failure_ratio)
 ///   thousandths of those ended since it closed, counted from
-///   [`min_attempts`](CircuitSettings::min_attempts) ended attempts. Attempts, not calls, are
+///   [`min_attempts`](CircuitSettings::min_attempts) ended attempts. A failed attempt is one
+///   whose error the predicate retries; one it refuses (a malformed request, a 404) is the
+///   peer's answer, and counts as a success. Attempts, not calls, are
 ///   counted: each one reaches the peer, retries included (once the count reaches `u32::MAX`,
 ///   both counts are halved, which keeps the ratio), and the ratio stays between 0 and
 ///   1000 whatever the policy.
 /// - **Open** for [`cool_down_ms`](CircuitSettings::cool_down_ms) on its own [`Clock`]: every
 ///   call is refused, and a retry that was under way when it opened is not made.
 /// - **Half-open** after the cool-down: the next call goes through, and its first attempt is
-///   the probe; no other call and no retry goes through meanwhile. The probe's success closes
-///   the breaker, with its counts reset; its failure opens it for another cool-down. A probe
+///   the probe; no other call and no retry goes through meanwhile. The probe's success (or an
+///   error the predicate refuses) closes the breaker, with its counts reset; its failure opens
+///   it for another cool-down. A probe
 ///   whose result never comes (its future dropped) is given up after a cool-down, and the next
 ///   call probes.
 ///
@@ -295,6 +298,14 @@ impl<C: Clock> CircuitBreaker<C> {
         }
     }
 
+    /// An attempt failed with an error the predicate does not retry (a malformed request, a
+    /// missing resource): the peer answered, so it counts as a success does, and a probe that
+    /// ends so closes the breaker. Left uncounted, such a probe would leave the breaker
+    /// half-open, refusing every call, until a cool-down gave it up.
+    pub fn attempt_not_retryable(&self) {
+        self.succeeded(false);
+    }
+
     /// An attempt succeeded: counted while closed (ending a run of failures); the probe's
     /// success closes the breaker, with its counts reset.
     pub fn succeeded(&self, _after_retry: bool) {
@@ -347,6 +358,9 @@ impl<E: From<CircuitOpen>, C: Clock> RetryBudget<E> for CircuitBreaker<C> {
     }
     fn attempt_failed(&self) {
         CircuitBreaker::attempt_failed(self)
+    }
+    fn attempt_not_retryable(&self) {
+        CircuitBreaker::attempt_not_retryable(self)
     }
     fn try_spend(&self) -> bool {
         CircuitBreaker::try_spend(self)

@@ -20,8 +20,9 @@ pub struct ThrottleRates {
 
 /// Retry throttling as gRPC clients do it (gRFC A6), for any operation.
 ///
-/// The throttle starts with [`max_tokens`](ThrottleRates::max_tokens). Every failed attempt,
-/// the first of a call or a retry, takes 1 token (never below 0); every success adds
+/// The throttle starts with [`max_tokens`](ThrottleRates::max_tokens). Every failed attempt
+/// whose error the predicate retries, the first of a call or a retry, takes 1 token (never
+/// below 0); every success adds
 /// [`token_ratio`](ThrottleRates::token_ratio) thousandths of a token (never above the
 /// maximum). A retry is allowed only while more than half of `max_tokens` is left, and costs
 /// nothing beyond its own failure, if it fails. First attempts are never refused. With a
@@ -29,11 +30,10 @@ pub struct ThrottleRates {
 /// for every ten successes), retries stop once it is half empty, and they resume as successes
 /// refill it.
 ///
-/// One difference from gRPC's own clients: they take a token only for a failure whose status is
-/// retryable, where the engine tells every budget of every failed attempt, before the predicate
-/// decides, so an error the predicate refuses (a `NOT_FOUND`) drains the throttle too. A caller
-/// that must match gRPC exactly keeps such errors out of the operation's `Err` (as an `Ok` of
-/// its own, say).
+/// As in gRPC's clients, an error the predicate refuses (a `NOT_FOUND`, an
+/// `INVALID_ARGUMENT`) takes no token and adds none: a malformed request is not a failing peer.
+/// A hint above the cap that stops the run (`HintAboveCap::Stop`) is a failure, as gRPC's
+/// pushback that says not to retry is.
 ///
 /// Counts are kept in thousandths of a token, so the arithmetic is integer and exact.
 /// `GrpcThrottle` (made by [`new`](GrpcThrottle::new)) keeps them in a `Cell` for one thread;

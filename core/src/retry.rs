@@ -508,7 +508,7 @@ where
 
     /// The rules' answer to `error`, the attempt of the run whose log is `log` failing, before
     /// it is logged: the delay to sleep and the hint (the hook has been called), or why the run
-    /// stops. The retry budget is told of the failure.
+    /// stops. The retry budget is told of the failure, as the predicate judged it.
     ///
     /// The one judgement of every form: [`failed`](Self::failed) and the drivers each log the
     /// attempt with what it answers before the next attempt is judged (`call` once the next
@@ -526,9 +526,6 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        if let Some(budget) = &self.budget {
-            budget.attempt_failed();
-        }
         let answer = self.next_delay(log, place, error);
         if let Ok((slept_ms, _)) = answer {
             self.before_sleep
@@ -563,8 +560,9 @@ where
     }
 
     /// After `error`: the delay to sleep before the next attempt (and the hinted delay, if
-    /// any), or why the run stops. The stop rules are checked in order, and the retry budget is
-    /// charged only when every other rule allows the retry.
+    /// any), or why the run stops. The stop rules are checked in order; the retry budget is told
+    /// of the failure once the predicate has judged it, and charged only when every other rule
+    /// allows the retry.
     fn next_delay<E>(
         &mut self,
         log: &AttemptLog<E, N>,
@@ -575,11 +573,21 @@ where
         P: RetryOn<E>,
         B: RetryBudget<E>,
     {
+        // The budget is told once the predicate has judged the error: only the failures it
+        // retries are counted against the peer.
         let hint = match self.retry_on.decide(error) {
-            Decision::Stop => return Err(StopReason::NotRetryable),
+            Decision::Stop => {
+                if let Some(budget) = &self.budget {
+                    budget.attempt_not_retryable();
+                }
+                return Err(StopReason::NotRetryable);
+            }
             Decision::Retry => None,
             Decision::RetryAfter(ms) => Some(ms),
         };
+        if let Some(budget) = &self.budget {
+            budget.attempt_failed();
+        }
         if self
             .policy
             .max_attempts()

@@ -5,8 +5,8 @@ use core::cell::Cell;
 use crate::RetryBudget;
 use crate::counter::{Counter, add_one};
 
-/// A breaker for retries only: no retry while the failed attempts (first attempts and retries)
-/// divided by the calls started exceed a ratio; below it, retries go on up to the policy's
+/// A breaker for retries only: no retry while the failed attempts (first attempts and retries,
+/// those whose error the predicate retries) divided by the calls started exceed a ratio; below it, retries go on up to the policy's
 /// attempts. First attempts are never refused.
 ///
 /// The ratio is in thousandths: [`DEFAULT_RATIO`](RetryBreaker::DEFAULT_RATIO), 100, is 10 %.

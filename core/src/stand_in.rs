@@ -53,6 +53,9 @@ impl<E> RetryBudget<E> for NoBudget {
     fn attempt_failed(&self) {
         match *self {}
     }
+    fn attempt_not_retryable(&self) {
+        match *self {}
+    }
     fn try_spend(&self) -> bool {
         match *self {}
     }

@@ -16,7 +16,8 @@ use embedded_retry::stand_in::{NoClock, NoHook, NoRng};
 use embedded_retry::{
     AdaptiveBucket, AdaptiveRates, AttemptOutcome, BucketRates, CircuitBreaker, CircuitOpen,
     CircuitSettings, CircuitState, Delay, GrpcThrottle, Jitter, MockClock, Outcome, Policy, Retry,
-    RetryAll, RetryBreaker, RetryBudget, Run, Step, StopReason, ThrottleRates, TokenBucket,
+    RetryAll, RetryBreaker, RetryBudget, RetryOn, Run, Step, StopReason, ThrottleRates,
+    TokenBucket,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -30,11 +31,18 @@ fn config() -> Config {
     }
 }
 
-/// The operation's error: an attempt's failure, or a call the breaker refused.
+/// The operation's error: an attempt's failure, one the predicate does not retry, or a call the
+/// breaker refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Error {
     Failed(u32),
+    Fatal(u32),
     PeerDown,
+}
+
+/// The predicate of every run here: retry everything but a fatal error.
+fn retryable(error: &Error) -> bool {
+    !matches!(error, Error::Fatal(_))
 }
 
 impl From<CircuitOpen> for Error {
@@ -51,6 +59,8 @@ trait Model {
     /// `false`: the call is refused.
     fn start_call(&mut self, now: u64) -> bool;
     fn attempt_failed(&mut self, now: u64);
+    /// An attempt failed with an error the predicate refuses: nothing, but for a circuit breaker.
+    fn attempt_not_retryable(&mut self, _now: u64) {}
     fn try_spend(&mut self, now: u64) -> bool;
     /// `false`: the retry is refused after its sleep. Only a circuit breaker refuses.
     fn start_retry(&mut self, _now: u64) -> bool {
@@ -301,6 +311,10 @@ impl Model for CircuitModel {
             Circuit::Open { .. } | Circuit::HalfOpen { probe: None } => {}
         }
     }
+    fn attempt_not_retryable(&mut self, now: u64) {
+        // The peer answered: as a success.
+        self.succeeded(false, now);
+    }
     fn try_spend(&mut self, now: u64) -> bool {
         matches!(self.at(now), Circuit::Closed { .. })
     }
@@ -345,6 +359,7 @@ fn circuit_shown(state: CircuitState) -> i64 {
 enum Event {
     StartCall,
     AttemptFailed,
+    AttemptNotRetryable,
     TrySpend,
     StartRetry,
     Succeeded { after_retry: bool },
@@ -355,6 +370,7 @@ fn events() -> impl Strategy<Value = Vec<Event>> {
     let event = prop_oneof![
         3 => Just(Event::StartCall),
         4 => Just(Event::AttemptFailed),
+        1 => Just(Event::AttemptNotRetryable),
         3 => Just(Event::TrySpend),
         2 => Just(Event::StartRetry),
         2 => any::<bool>().prop_map(|after_retry| Event::Succeeded { after_retry }),
@@ -386,6 +402,10 @@ fn replay<B: RetryBudget<Error>>(
             Event::AttemptFailed => {
                 budget.attempt_failed();
                 model.attempt_failed(now);
+            }
+            Event::AttemptNotRetryable => {
+                budget.attempt_not_retryable();
+                model.attempt_not_retryable(now);
             }
             Event::TrySpend => {
                 prop_assert_eq!(budget.try_spend(), model.try_spend(now), "event {}", i);
@@ -524,20 +544,29 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Whole runs through the engine.
 
-/// One call's attempts, in order: each takes `ms` on the clock and fails or succeeds. Attempts
+/// How an attempt of a script ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ends {
+    Succeeds,
+    Fails,
+    /// With an error the predicate does not retry.
+    FailsFatally,
+}
+
+/// One call's attempts, in order: each takes `ms` on the clock and ends as it says. Attempts
 /// past the end succeed at once.
-type Script = Vec<(bool, u64)>;
+type Script = Vec<(Ends, u64)>;
 
 fn scripts() -> impl Strategy<Value = Vec<Script>> {
     let attempt = (
-        prop::bool::weighted(0.7),
+        prop_oneof![3 => Just(Ends::Succeeds), 8 => Just(Ends::Fails), 1 => Just(Ends::FailsFatally)],
         prop_oneof![Just(0u64), 0u64..=2_000],
     );
     prop::collection::vec(prop::collection::vec(attempt, 0..6), 0..40)
 }
 
-fn attempt_of(script: &Script, attempt: usize) -> (bool, u64) {
-    script.get(attempt).copied().unwrap_or((false, 0))
+fn attempt_of(script: &Script, attempt: usize) -> (Ends, u64) {
+    script.get(attempt).copied().unwrap_or((Ends::Succeeds, 0))
 }
 
 /// What a call ended with: why, how many attempts, and its result.
@@ -551,9 +580,10 @@ fn ended(outcome: Outcome<u32, Error, 0>) -> Ended {
     )
 }
 
-/// The calls as the engine documents it asks a budget: `start_call`; after each failure,
-/// `attempt_failed` and, if the attempts allow a retry, `try_spend`; after the success,
-/// `succeeded`. No sleep takes time here (the base delay is 0).
+/// The calls as the engine documents it asks a budget: `start_call`; after each failure the
+/// predicate retries, `attempt_failed` and, if the attempts allow a retry, `try_spend`; after
+/// one it refuses, `attempt_not_retryable`; after the success, `succeeded`. No sleep takes time
+/// here (the base delay is 0).
 fn predicted(model: &mut dyn Model, max_attempts: u32, scripts: &[Script]) -> Vec<Ended> {
     let mut now = 0;
     let mut calls = Vec::new();
@@ -564,14 +594,24 @@ fn predicted(model: &mut dyn Model, max_attempts: u32, scripts: &[Script]) -> Ve
         }
         let mut attempt = 0;
         let end = loop {
-            let (fails, ms) = attempt_of(script, attempt as usize);
+            let (ends, ms) = attempt_of(script, attempt as usize);
             attempt += 1;
             now += ms;
-            if !fails {
-                model.succeeded(attempt > 1, now);
-                break (StopReason::Succeeded, attempt, Ok(attempt));
+            match ends {
+                Ends::Succeeds => {
+                    model.succeeded(attempt > 1, now);
+                    break (StopReason::Succeeded, attempt, Ok(attempt));
+                }
+                Ends::FailsFatally => {
+                    model.attempt_not_retryable(now);
+                    break (
+                        StopReason::NotRetryable,
+                        attempt,
+                        Err(Error::Fatal(attempt)),
+                    );
+                }
+                Ends::Fails => model.attempt_failed(now),
             }
-            model.attempt_failed(now);
             let error = Err(Error::Failed(attempt));
             if attempt >= max_attempts {
                 break (StopReason::AttemptsExhausted, attempt, error);
@@ -609,19 +649,22 @@ fn through_engine<B: RetryBudget<Error>>(
         .jitter(Jitter::None)
         .build()
         .unwrap();
-    let mut retry = Retry::without_jitter(policy).unwrap().retry_budget(budget);
+    let mut retry = Retry::without_jitter(policy)
+        .unwrap()
+        .when(retryable)
+        .retry_budget(budget);
     scripts
         .iter()
         .map(|script| {
             let attempt = Cell::new(0);
             let op = || {
-                let (fails, ms) = attempt_of(script, attempt.get() as usize);
+                let (ends, ms) = attempt_of(script, attempt.get() as usize);
                 attempt.set(attempt.get() + 1);
                 clock.advance(ms);
-                if fails {
-                    Err(Error::Failed(attempt.get()))
-                } else {
-                    Ok(attempt.get())
+                match ends {
+                    Ends::Succeeds => Ok(attempt.get()),
+                    Ends::Fails => Err(Error::Failed(attempt.get())),
+                    Ends::FailsFatally => Err(Error::Fatal(attempt.get())),
                 }
             };
             let outcome = match form {
@@ -834,12 +877,12 @@ fn two_strikes(clock: &MockClock<8>) -> CircuitBreaker<&MockClock<8>> {
     )
 }
 
-/// A retry with `budget` and nothing else set.
-type Plain<B> = Retry<NoRng, 8, RetryAll, NoClock, NoHook, B>;
+/// A retry with `budget`, a predicate (retrying all, unless set) and nothing else set.
+type Plain<B, P = RetryAll> = Retry<NoRng, 8, P, NoClock, NoHook, B>;
 
 /// `op` through `form`.
-fn call<B: RetryBudget<Error>>(
-    retry: &mut Plain<B>,
+fn call<B: RetryBudget<Error>, P: RetryOn<Error>>(
+    retry: &mut Plain<B, P>,
     clock: &MockClock<8>,
     form: Form,
     op: impl Fn() -> Result<u32, Error>,
@@ -1221,8 +1264,74 @@ fn the_adaptive_bucket_earns_at_the_start_of_a_call_not_at_its_success() {
     );
 }
 
+/// A probe answered with an error the predicate refuses (a 404: the peer is up) closes the
+/// breaker, in every form: left uncounted, it would keep the breaker half-open, refusing every
+/// call, for another cool-down.
 #[test]
-fn the_grpc_throttle_charges_every_failed_attempt_and_refuses_at_half() {
+fn a_probe_answered_with_an_error_not_retried_closes_the_breaker() {
+    for form in FORMS {
+        let clock = MockClock::<8>::new();
+        let breaker = two_strikes(&clock);
+        let mut retry = Retry::without_jitter(FIVE)
+            .unwrap()
+            .when(retryable)
+            .retry_budget(&breaker);
+        call(&mut retry, &clock, form, || Err(Error::Failed(0)));
+        assert_eq!(breaker.state(), CircuitState::Open);
+        clock.advance(1_000);
+        let probe = call(&mut retry, &clock, form, || Err(Error::Fatal(1)));
+        assert_eq!(probe.stop_reason(), StopReason::NotRetryable);
+        assert_eq!(breaker.state(), CircuitState::Closed, "{form:?}");
+        assert!(call(&mut retry, &clock, form, || Ok(2)).is_success());
+        // And while closed, a fatal error ends a run of failures as a success does: one more
+        // failure does not open it.
+        call(&mut retry, &clock, form, || Err(Error::Fatal(3)));
+        let calls = Cell::new(0);
+        let once = call(&mut retry, &clock, form, || {
+            calls.set(calls.get() + 1);
+            if calls.get() == 1 {
+                Err(Error::Failed(4))
+            } else {
+                Err(Error::Fatal(5))
+            }
+        });
+        assert_eq!(once.stop_reason(), StopReason::NotRetryable);
+        assert_eq!(breaker.state(), CircuitState::Closed, "{form:?}");
+    }
+}
+
+/// As in gRPC's clients, only a failure whose error is retried takes a token.
+#[test]
+fn the_grpc_throttle_takes_no_token_for_an_error_not_retried() {
+    let throttle = GrpcThrottle::new(ThrottleRates {
+        max_tokens: 4,
+        token_ratio: 500,
+    });
+    let clock = MockClock::<8>::new();
+    let mut retry = Retry::without_jitter(FIVE)
+        .unwrap()
+        .when(retryable)
+        .retry_budget(&throttle);
+    for _ in 0..10 {
+        let outcome = retry.call(&clock, || Err::<(), _>(Error::Fatal(0)));
+        assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
+    }
+    assert_eq!(throttle.tokens_milli(), 4_000);
+    // A retried failure, then a fatal one: one token.
+    let mut tries = 0;
+    retry.call(&clock, || {
+        tries += 1;
+        Err::<(), _>(if tries == 1 {
+            Error::Failed(1)
+        } else {
+            Error::Fatal(2)
+        })
+    });
+    assert_eq!(throttle.tokens_milli(), 3_000);
+}
+
+#[test]
+fn the_grpc_throttle_charges_each_retried_failure_and_refuses_at_half() {
     let throttle = GrpcThrottle::new(ThrottleRates {
         max_tokens: 4,
         token_ratio: 500,
@@ -1272,6 +1381,9 @@ fn a_budget_in_an_arc_forwards_every_call_and_answer() {
         fn attempt_failed(&self) {
             self.0.lock().unwrap().push("attempt_failed");
         }
+        fn attempt_not_retryable(&self) {
+            self.0.lock().unwrap().push("attempt_not_retryable");
+        }
         fn try_spend(&self) -> bool {
             let mut calls = self.0.lock().unwrap();
             calls.push("try_spend");
@@ -1297,6 +1409,7 @@ fn a_budget_in_an_arc_forwards_every_call_and_answer() {
     assert!(!held.try_spend());
     assert!(held.try_spend());
     assert_eq!(held.start_retry(), Err(9));
+    held.attempt_not_retryable();
     held.succeeded(true);
     held.succeeded(false);
     assert_eq!(
@@ -1307,6 +1420,7 @@ fn a_budget_in_an_arc_forwards_every_call_and_answer() {
             "try_spend",
             "try_spend",
             "start_retry",
+            "attempt_not_retryable",
             "succeeded after retry",
             "succeeded"
         ]
