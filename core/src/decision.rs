@@ -96,6 +96,6 @@ impl core::str::FromStr for HintAboveCap {
     type Err = crate::UnknownName;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        crate::name::parse(text, &Self::ALL, &Self::NAMES)
+        crate::UnknownName::lookup(text, &Self::ALL, &Self::NAMES)
     }
 }

@@ -20,10 +20,37 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
-    /// A refusal listing `names`, for a type of the caller's own that reads its values by name
-    /// in the same way.
-    pub const fn new(names: &'static [&'static str]) -> Self {
-        UnknownName { names }
+    /// The value among `all` whose name, in `names` in the same order, is `text`; or a refusal
+    /// listing `names`. What the crate's enums read their names with, for a type of the
+    /// caller's own to read its values the same way.
+    ///
+    /// ```
+    /// use embedded_retry::UnknownName;
+    ///
+    /// #[derive(Clone, Copy, Debug, PartialEq)]
+    /// enum Link { Wifi, Cellular }
+    ///
+    /// let all = [Link::Wifi, Link::Cellular];
+    /// let names = &["wifi", "cellular"];
+    /// assert_eq!(UnknownName::lookup("cellular", &all, names), Ok(Link::Cellular));
+    /// let error = UnknownName::lookup("lte", &all, names).unwrap_err();
+    /// assert_eq!(error.to_string(), "expected wifi or cellular");
+    /// assert_eq!(error.expected(), names);
+    /// ```
+    ///
+    /// # Errors
+    /// [`UnknownName`] listing `names` when none of them is `text`.
+    pub fn lookup<T: Copy>(
+        text: &str,
+        all: &[T],
+        names: &'static [&'static str],
+    ) -> Result<T, UnknownName> {
+        names
+            .iter()
+            .zip(all)
+            .find(|(name, _)| **name == text)
+            .map(|(_, value)| *value)
+            .ok_or(UnknownName { names })
     }
 
     /// The names that would have been accepted.
@@ -49,17 +76,3 @@ impl fmt::Display for UnknownName {
 }
 
 impl core::error::Error for UnknownName {}
-
-/// The value among `all` whose name (in `names`, in the same order) is `text`.
-pub(crate) fn parse<T: Copy>(
-    text: &str,
-    all: &[T],
-    names: &'static [&'static str],
-) -> Result<T, UnknownName> {
-    names
-        .iter()
-        .zip(all)
-        .find(|(name, _)| **name == text)
-        .map(|(_, value)| *value)
-        .ok_or(UnknownName { names })
-}

@@ -73,6 +73,6 @@ impl core::str::FromStr for StopReason {
     type Err = crate::UnknownName;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        crate::name::parse(text, &Self::ALL, &Self::NAMES)
+        crate::UnknownName::lookup(text, &Self::ALL, &Self::NAMES)
     }
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::builder::{PossibleValue, TypedValueParser};
-use embedded_retry::{Backoff, BucketRates, Factor, Jitter, UnknownName};
+use embedded_retry::{Backoff, BucketRates, Factor, Jitter};
 use serde::Serialize;
 
 use crate::output::Target;
@@ -40,21 +40,6 @@ impl<T: fmt::Display> fmt::Display for List<T> {
 pub struct Named<T> {
     names: &'static [&'static str],
     value: PhantomData<fn() -> T>,
-}
-
-/// The value among `all` whose text name (in `names`, in the same order) is `text`: what a
-/// type that names its values writes as its `FromStr`.
-pub fn by_name<T: Copy>(
-    text: &str,
-    all: &[T],
-    names: &'static [&'static str],
-) -> Result<T, UnknownName> {
-    names
-        .iter()
-        .zip(all)
-        .find(|(name, _)| **name == text)
-        .map(|(_, value)| *value)
-        .ok_or(UnknownName::new(names))
 }
 
 /// A [`Named`] parser for a type whose names are `names`, such as [`Jitter::NAMES`].

@@ -13,7 +13,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use clap::Args;
-use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError};
+use embedded_retry::{Backoff, BackoffState, Factor, Jitter, PolicyError, UnknownName};
 use rand_core::{Rng, SeedableRng};
 use rand_xorshift::XorShiftRng;
 use serde::Serialize;
@@ -98,7 +98,7 @@ impl FromStr for Strategy {
 
     /// One of [`STANDARD`] by its name (a custom policy is given as `--custom`).
     fn from_str(text: &str) -> Result<Self, String> {
-        parse::by_name(text, &STANDARD, &Self::NAMES).map_err(|e| e.to_string())
+        UnknownName::lookup(text, &STANDARD, &Self::NAMES).map_err(|e| e.to_string())
     }
 }
 

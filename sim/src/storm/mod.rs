@@ -57,7 +57,7 @@ impl FromStr for Model {
     type Err = UnknownName;
 
     fn from_str(text: &str) -> Result<Self, UnknownName> {
-        crate::parse::by_name(text, &Self::ALL, &Self::NAMES)
+        UnknownName::lookup(text, &Self::ALL, &Self::NAMES)
     }
 }
 
