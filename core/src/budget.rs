@@ -30,7 +30,8 @@
 /// 2. After every failed attempt, the first and every retry (a timed-out one too), once the
 ///    predicate has judged its error: [`attempt_not_retryable`](Self::attempt_not_retryable)
 ///    if it refuses it (the run ends with
-///    [`StopReason::NotRetryable`](crate::StopReason::NotRetryable)); else
+///    [`StopReason::NotRetryable`](crate::StopReason::NotRetryable)), unless the attempt timed
+///    out (the peer never answered: always [`attempt_failed`](Self::attempt_failed)); else
 ///    [`attempt_failed`](Self::attempt_failed), then, if every other stop rule (attempts, hint
 ///    above the cap, delay budget, deadline) allows a retry, [`try_spend`](Self::try_spend). A
 ///    `false` ends the run with
@@ -59,7 +60,8 @@ pub trait RetryBudget<E> {
     /// ([`Decision::Stop`](crate::Decision::Stop)): not a failure a budget counts, as gRPC's
     /// throttling counts only retryable statuses, so that a malformed request or a missing
     /// resource is not taken for a failing peer. Nothing by default; a circuit breaker takes
-    /// it as the peer's answer.
+    /// it as the peer's answer (a budget that lets a probe through should too, or the probe
+    /// never ends). A timed-out attempt is never this: the peer did not answer.
     fn attempt_not_retryable(&self) {}
     /// Permission for one retry, asked only when every other rule allows it: `true` (and the
     /// retry paid for, if it costs anything) or `false` (and nothing paid).

@@ -78,7 +78,7 @@ where
                 outcome.log.record(AttemptOutcome::Succeeded);
                 return;
             };
-            let (slept_ms, hint_ms) = match self.judge(&outcome.log, place, error) {
+            let (slept_ms, hint_ms) = match self.judge(&outcome.log, place, error, false) {
                 Ok(answer) => answer,
                 Err(reason) => {
                     outcome.log.record(AttemptOutcome::Stopped { reason });
@@ -328,7 +328,10 @@ where
                     Err((Ok(value), StopReason::Succeeded)),
                 )
             }
-            Err(error) => match self.retry.judge(&self.log, &mut self.place, &error) {
+            Err(error) => match self
+                .retry
+                .judge(&self.log, &mut self.place, &error, timed_out)
+            {
                 Ok((slept_ms, hint_ms)) => (
                     retried((!timed_out).then_some(error), slept_ms, hint_ms),
                     Ok(slept_ms),

@@ -494,7 +494,7 @@ where
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        match self.judge(log, place, &error) {
+        match self.judge(log, place, &error, timed_out) {
             Ok((slept_ms, hint_ms)) => {
                 log.record(retried((!timed_out).then_some(error), slept_ms, hint_ms));
                 Step::Sleep(slept_ms)
@@ -520,13 +520,14 @@ where
         log: &AttemptLog<E, N>,
         place: &mut Place,
         error: &E,
+        timed_out: bool,
     ) -> Result<(u32, Option<u32>), StopReason>
     where
         P: RetryOn<E>,
         H: BeforeSleep<E>,
         B: RetryBudget<E>,
     {
-        let answer = self.next_delay(log, place, error);
+        let answer = self.next_delay(log, place, error, timed_out);
         if let Ok((slept_ms, _)) = answer {
             self.before_sleep
                 .before_sleep(log.attempt(), error, slept_ms);
@@ -568,6 +569,7 @@ where
         log: &AttemptLog<E, N>,
         place: &mut Place,
         error: &E,
+        timed_out: bool,
     ) -> Result<(u32, Option<u32>), StopReason>
     where
         P: RetryOn<E>,
@@ -577,8 +579,13 @@ where
         // retries are counted against the peer.
         let hint = match self.retry_on.decide(error) {
             Decision::Stop => {
+                // A timed-out attempt had no answer from the peer: a failure, even unretried.
                 if let Some(budget) = &self.budget {
-                    budget.attempt_not_retryable();
+                    if timed_out {
+                        budget.attempt_failed();
+                    } else {
+                        budget.attempt_not_retryable();
+                    }
                 }
                 return Err(StopReason::NotRetryable);
             }

@@ -40,6 +40,13 @@ enum Error {
     PeerDown,
 }
 
+/// A timeout is fatal here, so that the predicate refuses it.
+impl From<embedded_retry::TimedOut> for Error {
+    fn from(_: embedded_retry::TimedOut) -> Self {
+        Error::Fatal(0)
+    }
+}
+
 /// The predicate of every run here: retry everything but a fatal error.
 fn retryable(error: &Error) -> bool {
     !matches!(error, Error::Fatal(_))
@@ -1298,6 +1305,56 @@ fn a_probe_answered_with_an_error_not_retried_closes_the_breaker() {
         assert_eq!(once.stop_reason(), StopReason::NotRetryable);
         assert_eq!(breaker.state(), CircuitState::Closed, "{form:?}");
     }
+}
+
+/// A timed-out attempt had no answer from the peer: a failure for the breaker even when the
+/// predicate refuses the timeout's error, in the event loop and in `call_async`.
+#[test]
+fn a_timeout_the_predicate_refuses_still_counts_as_a_failure() {
+    // The event loop: two refused timeouts in a row open the breaker.
+    let clock = MockClock::<8>::new();
+    let breaker = two_strikes(&clock);
+    let mut retry = Retry::without_jitter(FIVE)
+        .unwrap()
+        .when(retryable)
+        .retry_budget(&breaker)
+        .attempt_timeout_ms(50);
+    for _ in 0..2 {
+        retry.start_call::<Error>().unwrap();
+        let mut run = retry.start();
+        let step = retry.timed_out(&mut run);
+        assert!(matches!(
+            step,
+            Step::Stop {
+                reason: StopReason::NotRetryable,
+                ..
+            }
+        ));
+    }
+    assert_eq!(breaker.state(), CircuitState::Open);
+    // A probe that times out opens it again rather than closing it.
+    clock.advance(1_000);
+    retry.start_call::<Error>().unwrap();
+    let mut run = retry.start();
+    retry.timed_out(&mut run);
+    assert_eq!(breaker.state(), CircuitState::Open);
+
+    // `call_async`: an attempt that never answers is cut off; two such calls open the breaker.
+    let clock = MockClock::<8>::new();
+    let breaker = two_strikes(&clock);
+    let mut retry = Retry::without_jitter(FIVE)
+        .unwrap()
+        .when(retryable)
+        .retry_budget(&breaker)
+        .attempt_timeout_ms(50);
+    for _ in 0..2 {
+        let outcome = block_on(retry.call_async(&clock, async || {
+            std::future::pending::<()>().await;
+            Ok::<u32, Error>(0)
+        }));
+        assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
+    }
+    assert_eq!(breaker.state(), CircuitState::Open);
 }
 
 /// As in gRPC's clients, only a failure whose error is retried takes a token.
