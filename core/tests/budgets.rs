@@ -1311,50 +1311,50 @@ fn a_probe_answered_with_an_error_not_retried_closes_the_breaker() {
 /// predicate refuses the timeout's error, in the event loop and in `call_async`.
 #[test]
 fn a_timeout_the_predicate_refuses_still_counts_as_a_failure() {
-    // The event loop: two refused timeouts in a row open the breaker.
-    let clock = MockClock::<8>::new();
-    let breaker = two_strikes(&clock);
-    let mut retry = Retry::without_jitter(FIVE)
-        .unwrap()
-        .when(retryable)
-        .retry_budget(&breaker)
-        .attempt_timeout_ms(50);
-    for _ in 0..2 {
-        retry.start_call::<Error>().unwrap();
-        let mut run = retry.start();
-        let step = retry.timed_out(&mut run);
-        assert!(matches!(
-            step,
-            Step::Stop {
-                reason: StopReason::NotRetryable,
-                ..
+    for event_loop in [true, false] {
+        let clock = MockClock::<8>::new();
+        let breaker = two_strikes(&clock);
+        let mut retry = Retry::without_jitter(FIVE)
+            .unwrap()
+            .when(retryable)
+            .retry_budget(&breaker)
+            .attempt_timeout_ms(50);
+        if event_loop {
+            // Two refused timeouts in a row open the breaker.
+            for _ in 0..2 {
+                retry.start_call::<Error>().unwrap();
+                let mut run = retry.start();
+                let step = retry.timed_out(&mut run);
+                assert!(matches!(
+                    step,
+                    Step::Stop {
+                        reason: StopReason::NotRetryable,
+                        ..
+                    }
+                ));
             }
-        ));
+            assert_eq!(breaker.state(), CircuitState::Open);
+            // A probe that times out opens it again rather than closing it.
+            clock.advance(1_000);
+            retry.start_call::<Error>().unwrap();
+            let mut run = retry.start();
+            retry.timed_out(&mut run);
+        } else {
+            // An attempt that never answers is cut off; two such calls open the breaker.
+            for _ in 0..2 {
+                let outcome = block_on(retry.call_async(&clock, async || {
+                    std::future::pending::<()>().await;
+                    Ok::<u32, Error>(0)
+                }));
+                assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
+            }
+        }
+        assert_eq!(
+            breaker.state(),
+            CircuitState::Open,
+            "event loop: {event_loop}"
+        );
     }
-    assert_eq!(breaker.state(), CircuitState::Open);
-    // A probe that times out opens it again rather than closing it.
-    clock.advance(1_000);
-    retry.start_call::<Error>().unwrap();
-    let mut run = retry.start();
-    retry.timed_out(&mut run);
-    assert_eq!(breaker.state(), CircuitState::Open);
-
-    // `call_async`: an attempt that never answers is cut off; two such calls open the breaker.
-    let clock = MockClock::<8>::new();
-    let breaker = two_strikes(&clock);
-    let mut retry = Retry::without_jitter(FIVE)
-        .unwrap()
-        .when(retryable)
-        .retry_budget(&breaker)
-        .attempt_timeout_ms(50);
-    for _ in 0..2 {
-        let outcome = block_on(retry.call_async(&clock, async || {
-            std::future::pending::<()>().await;
-            Ok::<u32, Error>(0)
-        }));
-        assert_eq!(outcome.stop_reason(), StopReason::NotRetryable);
-    }
-    assert_eq!(breaker.state(), CircuitState::Open);
 }
 
 /// As in gRPC's clients, only a failure whose error is retried takes a token.
