@@ -27,14 +27,13 @@
 /// 1. [`start_call`](Self::start_call), once, before the first attempt. An `Err` ends the call
 ///    there, with no attempt made, the error handed back and
 ///    [`StopReason::CircuitOpen`](crate::StopReason::CircuitOpen); nothing else is called.
-/// 2. After every failed attempt, the first and every retry (a timed-out one too), once the
-///    predicate has judged its error: [`attempt_not_retryable`](Self::attempt_not_retryable)
-///    if it refuses it (the run ends with
-///    [`StopReason::NotRetryable`](crate::StopReason::NotRetryable)), unless the attempt timed
-///    out (the peer never answered: always [`attempt_failed`](Self::attempt_failed)); else
-///    [`attempt_failed`](Self::attempt_failed), then, if every other stop rule (attempts, hint
-///    above the cap, delay budget, deadline) allows a retry, [`try_spend`](Self::try_spend). A
-///    `false` ends the run with
+/// 2. After every failed attempt, the first and every retry, once the predicate has judged its
+///    error: [`attempt_failed`](Self::attempt_failed) if it retries the error or the attempt
+///    timed out (the peer never answered), else
+///    [`attempt_not_retryable`](Self::attempt_not_retryable), and the run ends with
+///    [`StopReason::NotRetryable`](crate::StopReason::NotRetryable). Then, if every other stop
+///    rule (attempts, hint above the cap, delay budget, deadline) allows a retry,
+///    [`try_spend`](Self::try_spend). A `false` ends the run with
 ///    [`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted).
 /// 3. After the sleep, before the retry: [`start_retry`](Self::start_retry). An `Err` ends the
 ///    run there, with the retry not made, the error handed back and
@@ -42,7 +41,7 @@
 /// 4. After the attempt that succeeds: [`succeeded`](Self::succeeded), saying whether retries
 ///    came before it.
 ///
-/// Each strategy also has these methods as its own, so they can be called on it directly
+/// Each strategy also has the methods it uses as its own, so they can be called on it directly
 /// without naming an error type.
 pub trait RetryBudget<E> {
     /// A call is about to make its first attempt: `Err` refuses it. Only a circuit breaker

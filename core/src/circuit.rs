@@ -137,19 +137,18 @@ const CLOSED: State = State::Closed {
 ///   or once the failed attempts reach [`failure_ratio`](CircuitSettings::failure_ratio)
 ///   thousandths of those ended since it closed, counted from
 ///   [`min_attempts`](CircuitSettings::min_attempts) ended attempts. A failed attempt is one
-///   whose error the predicate retries; one it refuses (a malformed request, a 404) is the
-///   peer's answer, and counts as a success. Attempts, not calls, are
-///   counted: each one reaches the peer, retries included (once the count reaches `u32::MAX`,
-///   both counts are halved, which keeps the ratio), and the ratio stays between 0 and
-///   1000 whatever the policy.
+///   that timed out or whose error the predicate retries; one whose error it refuses (a
+///   malformed request, a 404) is the peer's answer, and counts as a success. Attempts, not
+///   calls, are counted: each one reaches the peer, retries included (once the count reaches
+///   `u32::MAX`, both counts are halved, which keeps the ratio), and the ratio stays between 0
+///   and 1000 whatever the policy.
 /// - **Open** for [`cool_down_ms`](CircuitSettings::cool_down_ms) on its own [`Clock`]: every
 ///   call is refused, and a retry that was under way when it opened is not made.
 /// - **Half-open** after the cool-down: the next call goes through, and its first attempt is
 ///   the probe; no other call and no retry goes through meanwhile. The probe's success (or an
 ///   error the predicate refuses) closes the breaker, with its counts reset; its failure opens
-///   it for another cool-down. A probe
-///   whose result never comes (its future dropped) is given up after a cool-down, and the next
-///   call probes.
+///   it for another cool-down. A probe whose result never comes (its future dropped) is given
+///   up after a cool-down, and the next call probes.
 ///
 /// Results that arrive while it is open, or half-open before the probe is let through (those
 /// of calls that started before it opened), are ignored; once the probe is through, the first

@@ -575,26 +575,22 @@ where
         P: RetryOn<E>,
         B: RetryBudget<E>,
     {
+        let decision = self.retry_on.decide(error);
         // The budget is told once the predicate has judged the error: only the failures it
-        // retries are counted against the peer.
-        let hint = match self.retry_on.decide(error) {
-            Decision::Stop => {
-                // A timed-out attempt had no answer from the peer: a failure, even unretried.
-                if let Some(budget) = &self.budget {
-                    if timed_out {
-                        budget.attempt_failed();
-                    } else {
-                        budget.attempt_not_retryable();
-                    }
-                }
-                return Err(StopReason::NotRetryable);
+        // retries count against the peer, and a timed-out attempt, which the peer never
+        // answered, always does.
+        if let Some(budget) = &self.budget {
+            if timed_out || decision != Decision::Stop {
+                budget.attempt_failed();
+            } else {
+                budget.attempt_not_retryable();
             }
+        }
+        let hint = match decision {
+            Decision::Stop => return Err(StopReason::NotRetryable),
             Decision::Retry => None,
             Decision::RetryAfter(ms) => Some(ms),
         };
-        if let Some(budget) = &self.budget {
-            budget.attempt_failed();
-        }
         if self
             .policy
             .max_attempts()

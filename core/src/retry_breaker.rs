@@ -5,9 +5,10 @@ use core::cell::Cell;
 use crate::RetryBudget;
 use crate::counter::{Counter, add_one};
 
-/// A breaker for retries only: no retry while the failed attempts (first attempts and retries,
-/// those whose error the predicate retries) divided by the calls started exceed a ratio; below it, retries go on up to the policy's
-/// attempts. First attempts are never refused.
+/// A breaker for retries only: no retry while the failed attempts (first attempts and retries
+/// that timed out or whose error the predicate retries) divided by the calls started exceed a
+/// ratio; below it, retries go on up to the policy's attempts. First attempts are never
+/// refused.
 ///
 /// The ratio is in thousandths: [`DEFAULT_RATIO`](RetryBreaker::DEFAULT_RATIO), 100, is 10 %.
 /// While a peer fails now and then, every failure is retried; once it fails more than that,
