@@ -20,8 +20,8 @@ pub struct UnknownName {
 }
 
 impl UnknownName {
-    /// The value among `all` whose name, in `names` in the same order, is `text`; or a refusal
-    /// listing `names`. What the crate's enums read their names with, for a type of the
+    /// The value among `all` whose name, in `names` in the same order (the two of one length),
+    /// is `text`; or a refusal listing `names`. What the crate's enums read their names with, for a type of the
     /// caller's own to read its values the same way.
     ///
     /// ```
@@ -40,10 +40,10 @@ impl UnknownName {
     ///
     /// # Errors
     /// [`UnknownName`] listing `names` when none of them is `text`.
-    pub fn lookup<T: Copy>(
+    pub fn lookup<T: Copy, const K: usize>(
         text: &str,
-        all: &[T],
-        names: &'static [&'static str],
+        all: &[T; K],
+        names: &'static [&'static str; K],
     ) -> Result<T, UnknownName> {
         names
             .iter()
