@@ -5,7 +5,10 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Decision {
-    /// Do not retry: the run ends with this error.
+    /// Do not retry: the run ends with this error. A retry budget does not count it as a
+    /// failure of the peer (unless the attempt timed out), and a circuit breaker takes it as
+    /// the peer's answer: an error that means the peer is down (a link that never came up) and
+    /// should open a breaker is one to retry, bounded by the policy's attempts.
     Stop,
     /// Retry after the policy's delay.
     Retry,
