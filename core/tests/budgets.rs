@@ -15,9 +15,9 @@ use std::cell::Cell;
 use embedded_retry::stand_in::{NoClock, NoHook, NoRng};
 use embedded_retry::{
     AdaptiveBucket, AdaptiveRates, AttemptOutcome, BucketRates, CircuitBreaker, CircuitOpen,
-    CircuitSettings, CircuitState, Delay, GrpcThrottle, Jitter, MockClock, Outcome, Policy, Retry,
-    RetryAll, RetryBreaker, RetryBudget, RetryOn, Run, Step, StopReason, ThrottleRates,
-    TokenBucket,
+    CircuitSettings, CircuitState, Decision, Delay, GrpcThrottle, HintAboveCap, Jitter, MockClock,
+    Outcome, Policy, Retry, RetryAll, RetryBreaker, RetryBudget, RetryOn, Run, Step, StopReason,
+    ThrottleRates, TokenBucket,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -1385,6 +1385,32 @@ fn the_grpc_throttle_takes_no_token_for_an_error_not_retried() {
         })
     });
     assert_eq!(throttle.tokens_milli(), 3_000);
+}
+
+#[test]
+fn a_hint_above_the_cap_that_stops_the_run_is_charged_as_a_failure() {
+    // gRPC's pushback that says not to retry counts as a failure; here, a hint past the cap
+    // with `HintAboveCap::Stop`.
+    let throttle = GrpcThrottle::new(ThrottleRates {
+        max_tokens: 10,
+        token_ratio: 500,
+    });
+    let policy = Policy::<8>::builder()
+        .max_attempts(5)
+        .base_delay_ms(100)
+        .max_delay_ms(1_000)
+        .jitter(Jitter::None)
+        .hint_above_cap(HintAboveCap::Stop)
+        .build()
+        .unwrap();
+    let mut retry = Retry::without_jitter(policy)
+        .unwrap()
+        .when(|_: &Error| Decision::RetryAfter(60_000))
+        .retry_budget(&throttle);
+    let outcome = retry.call(MockClock::<8>::new(), || Err::<(), _>(Error::Failed(0)));
+    assert_eq!(outcome.stop_reason(), StopReason::HintAboveCap);
+    assert_eq!(outcome.total_attempts(), 1);
+    assert_eq!(throttle.tokens_milli(), 9_000);
 }
 
 #[test]
