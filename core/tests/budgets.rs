@@ -638,9 +638,10 @@ enum Form {
     Blocking,
     Async,
     Future,
+    EventLoop,
 }
 
-const FORMS: [Form; 3] = [Form::Blocking, Form::Async, Form::Future];
+const FORMS: [Form; 4] = [Form::Blocking, Form::Async, Form::Future, Form::EventLoop];
 
 /// The calls through `form`, with `budget`, on `clock`.
 fn through_engine<B: RetryBudget<Error>>(
@@ -678,6 +679,7 @@ fn through_engine<B: RetryBudget<Error>>(
                 Form::Blocking => retry.call(clock, op),
                 Form::Async => block_on(retry.call_async(clock, async || op())),
                 Form::Future => block_on(retry.call_future(clock, || std::future::ready(op()))),
+                Form::EventLoop => by_event_loop(&mut retry, clock, op),
             };
             // A refused call made no attempt.
             if outcome.stop_reason() == StopReason::CircuitOpen {
@@ -688,13 +690,42 @@ fn through_engine<B: RetryBudget<Error>>(
         .collect()
 }
 
+/// One call driven as an event loop would drive it, step by step, sleeping through `delay`.
+fn by_event_loop<P: RetryOn<Error>, B: RetryBudget<Error>, const N: usize>(
+    retry: &mut Retry<NoRng, N, P, NoClock, NoHook, B>,
+    mut delay: impl Delay,
+    mut op: impl FnMut() -> Result<u32, Error>,
+) -> Outcome<u32, Error, N> {
+    if let Err(error) = retry.start_call() {
+        return retry.start().finish(Err(error), StopReason::CircuitOpen);
+    }
+    let mut run = retry.start();
+    loop {
+        match op() {
+            Ok(value) => {
+                retry.succeeded(&mut run);
+                return run.finish(Ok(value), StopReason::Succeeded);
+            }
+            Err(error) => match retry.failed(&mut run, error) {
+                Step::Sleep(ms) => {
+                    delay.delay_ms(ms);
+                    if let Err(error) = retry.start_retry() {
+                        return run.finish(Err(error), StopReason::CircuitOpen);
+                    }
+                }
+                Step::Stop { reason, error } => return run.finish(Err(error), reason),
+            },
+        }
+    }
+}
+
 /// Each form of the engine against the model, each on a fresh budget and clock.
 fn engine_keeps_the_rules<'c, B: RetryBudget<Error>>(
     budget: impl Fn(&'c MockClock<0>) -> B,
     mut model: impl Model,
     max_attempts: u32,
     scripts: &[Script],
-    clocks: &'c [MockClock<0>; 3],
+    clocks: &'c [MockClock<0>; 4],
 ) -> Result<(), TestCaseError> {
     let expected = predicted(&mut model, max_attempts, scripts);
     for (clock, form) in clocks.iter().zip(FORMS) {
@@ -704,8 +735,8 @@ fn engine_keeps_the_rules<'c, B: RetryBudget<Error>>(
     Ok(())
 }
 
-fn clocks() -> [MockClock<0>; 3] {
-    [MockClock::new(), MockClock::new(), MockClock::new()]
+fn clocks() -> [MockClock<0>; 4] {
+    core::array::from_fn(|_| MockClock::new())
 }
 
 proptest! {
@@ -898,6 +929,7 @@ fn call<B: RetryBudget<Error>, P: RetryOn<Error>>(
         Form::Blocking => retry.call(clock, op),
         Form::Async => block_on(retry.call_async(clock, async || op())),
         Form::Future => block_on(retry.call_future(clock, || std::future::ready(op()))),
+        Form::EventLoop => by_event_loop(retry, clock, op),
     }
 }
 
@@ -982,6 +1014,7 @@ fn a_retry_is_not_made_once_the_breaker_opened_during_its_sleep() {
             Form::Future => {
                 block_on(retry.call_future(&mut delay, || std::future::ready(failing())))
             }
+            Form::EventLoop => by_event_loop(&mut retry, &mut delay, failing),
         };
         // The first attempt failed with the breaker closed, and its retry was allowed; while it
         // slept the other call opened the breaker, so the retry was not made.
