@@ -335,6 +335,13 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
 /// assert_eq!(run.log().total_attempts(), 3);
 /// assert_eq!(run.log().total_delay_ms(), 50 + 100);
 /// ```
+///
+/// With a retry budget or a circuit breaker, the loop adds two questions, as `call` asks them:
+/// [`start_call`](Self::start_call) before `start`, and [`start_retry`](Self::start_retry)
+/// when the timer armed by a [`Step::Sleep`] fires, before the attempt. An `Err` from either
+/// ends the call there, with [`StopReason::CircuitOpen`]: `run.finish(Err(e), reason)` makes
+/// the outcome `call` would have returned (from a new `retry.start()` when `start_call`
+/// refused).
 impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
