@@ -336,12 +336,9 @@ impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T> {
 /// assert_eq!(run.log().total_delay_ms(), 50 + 100);
 /// ```
 ///
-/// With a retry budget or a circuit breaker, the loop adds two questions, as `call` asks them:
+/// With a retry budget or a circuit breaker, the loop also asks what `call` asks:
 /// [`start_call`](Self::start_call) before `start`, and [`start_retry`](Self::start_retry)
-/// when the timer armed by a [`Step::Sleep`] fires, before the attempt. An `Err` from either
-/// ends the call there, with [`StopReason::CircuitOpen`]: `run.finish(Err(e), reason)` makes
-/// the outcome `call` would have returned (from a new `retry.start()` when `start_call`
-/// refused).
+/// when the timer armed by a [`Step::Sleep`] fires; each says what its refusal ends.
 impl<R, const N: usize, P, C, H, B, T> Retry<R, N, P, C, H, B, T>
 where
     R: Rng,
@@ -350,7 +347,8 @@ where
     /// Asks the retry budget whether a call may start (a circuit breaker may refuse it), and
     /// tells it the call is starting: an event loop calls it before each call's
     /// [`start`](Self::start), as [`call`](Self::call) and [`call_async`](Self::call_async) do.
-    /// `Ok` without a budget.
+    /// `Ok` without a budget. On `Err`, no attempt is made: the outcome `call` returns is
+    /// `self.start().finish(Err(error), StopReason::CircuitOpen)`.
     ///
     /// It is apart from `start`, which cannot fail and also begins the schedule again for
     /// [`reset`](Self::reset): a supervisor that resets its run after a stable session decides
