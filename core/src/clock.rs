@@ -20,7 +20,10 @@ impl<T: Clock + ?Sized> Clock for &T {
 
 /// A function that reads the time is a clock. Firmware's tick count, read by a `fn`, can then
 /// be the clock of a retry kept in a `static` or a struct, whose field must name its type: a
-/// closure's type cannot be named, a function pointer's can.
+/// closure's type cannot be named, a function pointer's can. A function's own type is not the
+/// pointer's: where no field or binding names `fn() -> u64`, cast it,
+/// `.deadline_ms(now_ms as fn() -> u64, 2_000)`, or the compiler answers that
+/// `fn() -> u64 {now_ms}` is not a `Clock`.
 ///
 /// The count must not wrap in the device's life. A `u32` of milliseconds wraps after 49.7 days,
 /// and a clock that jumps back lets a run sleep past its deadline and holds a breaker open: the

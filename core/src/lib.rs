@@ -120,6 +120,102 @@
 //! timeout with [`Retry::timed_out`]. [`Retry::call_async`] suits one bounded operation; a run
 //! that outlives its successes is driven this way.
 //!
+//! # In interrupt handlers
+//!
+//! The same supervisor, driven by interrupts: the modem's handler reports each connect that
+//! failed or link that dropped, and arms a one-shot timer with the answer; the timer's handler
+//! dials again. The retry and its run live in a `static` behind a `critical_section::Mutex`.
+//! The retry's type is named once, in an alias: its generator, its log's capacity (here none)
+//! and its predicate, a function (a closure's type cannot be named). The generator is seeded at
+//! boot, so the `static` holds an `Option`, filled then.
+//!
+//! ```
+//! use core::cell::RefCell;
+//! use critical_section::Mutex;
+//! use rand_core::SeedableRng;
+//! use rand_xorshift::XorShiftRng;
+//! use embedded_retry::{Policy, Retry, Run, Step};
+//!
+//! #[derive(Clone, Copy, Debug, PartialEq)]
+//! enum LinkError { NoCarrier, Dropped, SimLocked }
+//!
+//! /// A locked SIM will not unlock itself: the one error not retried.
+//! fn retryable(error: &LinkError) -> bool {
+//!     *error != LinkError::SimLocked
+//! }
+//!
+//! // Equal jitter, the default: 1 s doubling to a minute.
+//! const RECONNECT: Policy = Policy::builder().retry_forever().base_delay_ms(1_000)
+//!     .max_delay_ms(60_000).build_or_panic();
+//! const STABLE_MS: u64 = 30_000;
+//!
+//! type LinkRetry = Retry<XorShiftRng, 0, fn(&LinkError) -> bool>;
+//!
+//! struct Link {
+//!     retry: LinkRetry,
+//!     run: Run<LinkError>,
+//!     up_since: Option<u64>,
+//! }
+//!
+//! static LINK: Mutex<RefCell<Option<Link>>> = Mutex::new(RefCell::new(None));
+//!
+//! fn boot(seed: u64) {
+//!     let retry: LinkRetry = Retry::new(RECONNECT, XorShiftRng::seed_from_u64(seed))
+//!         .when(retryable);
+//!     let run = retry.start();
+//!     critical_section::with(|cs| LINK.replace(cs, Some(Link { retry, run, up_since: None })));
+//! }
+//!
+//! /// The modem's interrupt: the link came up, or a connect failed or the link dropped, at
+//! /// `now_ms`. The answer is the milliseconds to arm the dial timer with (0: dial at once),
+//! /// or `None`: nothing to arm.
+//! fn on_link(event: Result<(), LinkError>, now_ms: u64) -> Option<u32> {
+//!     critical_section::with(|cs| {
+//!         let mut link = LINK.borrow_ref_mut(cs);
+//!         let Link { retry, run, up_since } = link.as_mut()?;
+//!         let error = match event {
+//!             Ok(()) => {
+//!                 *up_since = Some(now_ms);
+//!                 return None;
+//!             }
+//!             Err(error) => error,
+//!         };
+//!         if up_since.take().is_some_and(|since| now_ms - since >= STABLE_MS) {
+//!             // It stayed up: a success, and this outage starts the schedule again.
+//!             retry.succeeded(run);
+//!             retry.reset(run);
+//!             return Some(0);
+//!         }
+//!         // A refused connect, or a link that dropped too soon: a failed attempt.
+//!         match retry.failed(run, error) {
+//!             Step::Sleep(ms) => Some(ms),
+//!             // Only the predicate ends this run: raise the alarm, dial no more.
+//!             Step::Stop { .. } => None,
+//!         }
+//!     })
+//! }
+//!
+//! boot(7);
+//! let within = |ms: Option<u32>, low, high| ms.is_some_and(|ms| (low..=high).contains(&ms));
+//! // Refused twice: equal jitter puts 1 s in [0.5 s, 1 s], then 2 s in [1 s, 2 s].
+//! assert!(within(on_link(Err(LinkError::NoCarrier), 0), 500, 1_000));
+//! assert!(within(on_link(Err(LinkError::NoCarrier), 2_000), 1_000, 2_000));
+//! // Up at 5 s, dropped at 60 s: redial at once, and the schedule starts again.
+//! assert_eq!(on_link(Ok(()), 5_000), None);
+//! assert_eq!(on_link(Err(LinkError::Dropped), 60_000), Some(0));
+//! assert!(within(on_link(Err(LinkError::NoCarrier), 60_100), 500, 1_000));
+//! // Up, and dropped after 2 s: a flap, backed off from as from a refusal.
+//! assert_eq!(on_link(Ok(()), 61_000), None);
+//! assert!(within(on_link(Err(LinkError::Dropped), 63_000), 1_000, 2_000));
+//! // The SIM locks: the run ends.
+//! assert_eq!(on_link(Err(LinkError::SimLocked), 65_000), None);
+//! ```
+//!
+//! The timer's handler dials, and the modem's handler reports how the dial went. An event loop
+//! that also asks a shared budget calls [`Retry::start_call`] before a run's first dial and
+//! [`Retry::start_retry`] before each later one (see [`TokenBucket`] for a budget that
+//! interrupt handlers share).
+//!
 //! # The contract
 //! - Every delay recorded is a delay slept: the engine never sleeps after a success or after
 //!   the attempt that ends the run, and the totals count only sleeps taken.

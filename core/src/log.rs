@@ -85,6 +85,12 @@ impl<E, const N: usize> AttemptLog<E, N> {
     }
 
     /// The records kept, oldest first: the last `min(N, total_attempts)` attempts.
+    ///
+    /// With `E: Display`, each [`Attempt`] prints as one line, `attempt 3 failed: busy, slept
+    /// 200 ms`; an error that is only `Debug` prints through its fields, as
+    /// `attempt.error()` and `attempt.slept_ms()`. The record of the attempt that ended a
+    /// run names its [`StopReason`] alone: that error is the outcome's
+    /// ([`Outcome::last_error`]).
     pub fn iter(&self) -> Iter<'_, E> {
         // The oldest record is in the slot written next, or, until the ring is full, the first.
         let (newer, older) = self
@@ -462,7 +468,9 @@ impl<E> AttemptOutcome<E> {
 
 /// One line for a log's reader, as `failed: busy, slept 200 ms (hinted 150 ms)` or
 /// `failed, stopped: attempts_exhausted`. The error that ended a run is the [`Outcome`]'s, not
-/// the record's, so a stopped record names only the [`StopReason`].
+/// the record's, so a stopped record names only the [`StopReason`], by its text name
+/// (`attempts_exhausted`, as its `Display` prints it and `FromStr` reads it; `Debug` prints
+/// `AttemptsExhausted`).
 ///
 /// ```
 /// use embedded_retry::AttemptOutcome;

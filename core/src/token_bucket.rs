@@ -40,7 +40,9 @@ impl BucketRates {
 
 /// A retry budget shared by many operations, modelled on the AWS SDKs' standard retry mode.
 ///
-/// The bucket starts full. Each retry withdraws [`cost`](BucketRates::cost) tokens, and when the
+/// The bucket starts full, so it retries from a device's first call: the budget for one that
+/// makes few calls, where a [`RetryBreaker`](crate::RetryBreaker), whose counts start at zero,
+/// would refuse the first retries. Each retry withdraws [`cost`](BucketRates::cost) tokens, and when the
 /// bucket cannot pay, the run stops instead of retrying
 /// ([`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted)). A success
 /// after retries gives one retry's cost back (the retrying paid off); a success at the first
