@@ -15,6 +15,7 @@ use core::fmt;
 /// assert_eq!(error.to_string(), "expected none, equal, full or decorrelated");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct UnknownName {
     names: &'static [&'static str],
 }
