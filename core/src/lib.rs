@@ -118,7 +118,8 @@
 //! `Step::Sleep(ms) => Timer::after_millis(ms.into()).await`. For a time limit on each connect,
 //! race it against [`Retry::attempt_limit_ms`] (`embassy_time::with_timeout`) and report a
 //! timeout with [`Retry::timed_out`]. [`Retry::call_async`] suits one bounded operation; a run
-//! that outlives its successes is driven this way.
+//! that outlives its successes is driven this way. `EmbassyClock`'s docs (the `embassy-time`
+//! feature) show one on embassy's timers, run on embassy-time's mock driver.
 //!
 //! # In interrupt handlers
 //!
@@ -237,7 +238,9 @@
 //! - `tokio` (with `std`): `TokioSleep`, an async `DelayNs` on tokio's timer, and
 //!   `TokioClock`, a `Clock` on tokio's `Instant`.
 //! - `embassy-time`: `EmbassyClock`, a `Clock` on `embassy_time::Instant`; embassy's own
-//!   `Delay` is already an async `DelayNs`.
+//!   `Delay` is already an async `DelayNs`. A host test that runs embassy's timers without its
+//!   executor enables embassy-time's `mock-driver` and `generic-queue-8`, and
+//!   `critical-section`'s `std`.
 //! - `log`: `LogHook`, a `BeforeSleep` hook that logs each retry with `log::warn!`.
 //! - `tracing` (with `std`): `TracingHook`, the same as a `tracing` event.
 #![no_std]

@@ -462,7 +462,8 @@ where
     }
 
     /// How long the attempt `run` is on may take: the per-attempt timeout, or what is left
-    /// before the deadline if that is less; `None` without a timeout.
+    /// before the deadline if that is less. Always `Some` on a retry given
+    /// [`attempt_timeout_ms`](Self::attempt_timeout_ms); `None` without a timeout.
     pub fn attempt_limit_ms<E>(&self, run: &Run<E, N>) -> Option<u32>
     where
         T: AttemptTimeout<E>,
