@@ -12,7 +12,8 @@
 /// error of the operation's own type.
 ///
 /// The crate's strategies: [`TokenBucket`](crate::TokenBucket) (the AWS SDKs' standard retry
-/// mode; it starts full, and suits a device that makes few calls), [`GrpcThrottle`](crate::GrpcThrottle) (gRPC's retry throttling),
+/// mode; it starts full, and suits a device that makes few calls),
+/// [`GrpcThrottle`](crate::GrpcThrottle) (gRPC's retry throttling),
 /// [`AdaptiveBucket`](crate::AdaptiveBucket) (a bucket that fills as calls start),
 /// [`RetryBreaker`](crate::RetryBreaker) (no retries while too many attempts fail) and
 /// [`CircuitBreaker`](crate::CircuitBreaker) (no calls at all while the peer seems down). Each

@@ -42,8 +42,8 @@ impl BucketRates {
 ///
 /// The bucket starts full, so it retries from a device's first call: the budget for one that
 /// makes few calls, where a [`RetryBreaker`](crate::RetryBreaker), whose counts start at zero,
-/// would refuse the first retries. Each retry withdraws [`cost`](BucketRates::cost) tokens, and when the
-/// bucket cannot pay, the run stops instead of retrying
+/// would refuse the first retries. Each retry withdraws [`cost`](BucketRates::cost) tokens,
+/// and when the bucket cannot pay, the run stops instead of retrying
 /// ([`StopReason::RetryBudgetExhausted`](crate::StopReason::RetryBudgetExhausted)). A success
 /// after retries gives one retry's cost back (the retrying paid off); a success at the first
 /// attempt adds the [`refill`](BucketRates::refill); never past the capacity. First attempts
