@@ -87,10 +87,9 @@ impl<E, const N: usize> AttemptLog<E, N> {
     /// The records kept, oldest first: the last `min(N, total_attempts)` attempts.
     ///
     /// With `E: Display`, each [`Attempt`] prints as one line, `attempt 3 failed: busy, slept
-    /// 200 ms`; an error that is only `Debug` prints through its fields, as
-    /// `attempt.error()` and `attempt.slept_ms()`. The record of the attempt that ended a
-    /// run names its [`StopReason`] alone: that error is the outcome's
-    /// ([`Outcome::last_error`]).
+    /// 200 ms`; with an error that is only `Debug`, print the record's parts, `attempt.number`,
+    /// `attempt.error()` and `attempt.slept_ms()`. The record of the attempt that ended a run
+    /// names its [`StopReason`] alone: that error is the outcome's ([`Outcome::last_error`]).
     pub fn iter(&self) -> Iter<'_, E> {
         // The oldest record is in the slot written next, or, until the ring is full, the first.
         let (newer, older) = self
