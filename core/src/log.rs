@@ -197,16 +197,16 @@ impl<E, const N: usize> AttemptLog<E, N> {
     fn keep_here(&mut self, outcome: AttemptOutcome<E>) {
         self.count(outcome.slept_ms());
         // `next` steps round the ring whether or not it is full: until it is, it is the end of
-        // the records, where the record is pushed.
+        // the records, where the record is pushed; once it is, the oldest's slot, overwritten.
         let at = usize::from(self.next);
         let next = at + 1;
         // `at` is below `N`, which fits in a `u16`: so does `next`.
         self.next = if next == N { 0 } else { next as u16 };
-        match self.records.get_mut(at) {
-            Some(slot) => *slot = outcome,
-            None => {
-                let _ = self.records.push(outcome);
-            }
+        // The push first: written the other way round, the Cortex-M0 code is 4 bytes longer.
+        if let Err(outcome) = self.records.push(outcome)
+            && let Some(slot) = self.records.get_mut(at)
+        {
+            *slot = outcome;
         }
     }
 }
