@@ -63,6 +63,9 @@ impl Clock for StdClock {
 /// In a task that `tokio::spawn` runs, use `call_future`: the compiler cannot prove
 /// `call_async`'s future `Send` when its closure captures a reference ("implementation of
 /// `Send` is not general enough"). It needs a tokio runtime with time enabled, and the `tokio` feature.
+/// In tests it follows tokio's paused time (`#[tokio::test(start_paused = true)]`), which needs
+/// tokio's own `test-util` feature in your dev-dependencies: without it, the attribute fails to
+/// compile with "no method named `start_paused`".
 #[cfg(feature = "tokio")]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TokioSleep;
@@ -83,7 +86,8 @@ impl embedded_hal_async::delay::DelayNs for TokioSleep {
 }
 
 /// tokio's clock (`tokio::time::Instant`), in milliseconds since the clock was made. It follows
-/// tokio's paused time in tests (`#[tokio::test(start_paused = true)]`), as [`TokioSleep`] does.
+/// tokio's paused time in tests (`#[tokio::test(start_paused = true)]`, with tokio's `test-util`
+/// feature), as [`TokioSleep`] does.
 /// Needs the `tokio` feature.
 #[cfg(feature = "tokio")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
