@@ -10,7 +10,8 @@ use crate::{Factor, Jitter, PolicyError};
 ///
 /// The delay before retry `n` (`n = 1` after the first failure) is
 /// `d = min(base * factor^(n-1), cap)`, then jitter is applied to `d`. Computing it takes at
-/// most 32 fixed-point steps whatever `n` is, never overflows and never panics.
+/// most 63 fixed-point products whatever `n` is (a multiply for each set bit of `n - 1` and a
+/// square between bits), never overflows and never panics.
 ///
 /// ```
 /// use embedded_retry::{Backoff, Factor, Jitter};
@@ -122,7 +123,7 @@ impl Backoff {
     /// [`delay_ms`](Self::delay_ms) for any factor, with 64-bit-mantissa arithmetic.
     const fn wide_delay_ms(&self, n: u32) -> u32 {
         let (mut acc, mut power) = (Wide::from_int(self.base_ms), self.factor_wide);
-        // Square-and-multiply over the bits of the exponent, at most 64 products: an odd
+        // Square-and-multiply over the bits of the exponent, at most 63 products: an odd
         // exponent multiplies the result by the power, an even one squares the power (which a
         // later product still uses, as the halved exponent is not 0). One call site for both,
         // so the product is compiled once. Each value multiplied is at least 1 and below 2^32,
